@@ -1,0 +1,133 @@
+"""Extractive answers: the sentences that answer, each proved verbatim and cited, or an abstention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .embedding import Embedder
+from .evidence import QueryTerms, context_text, missing_terms, query_terms
+from .grounding import sentence_spans, verify_quote
+from .lexical import content_words, stem
+from .settings import AnsweringSettings
+from .types import Answer, Citation, Document, Hit
+
+_PASSAGES_READ = 5
+_MIN_SENTENCE_WORDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    hit: Hit
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+def _stage(hit: Hit, name: str) -> float:
+    return dict(hit.stage_scores).get(name, hit.score)
+
+
+def _lexical_overlap(terms: QueryTerms, text: str) -> float:
+    if not terms.stems:
+        return 0.0
+    stems = {stem(w) for w in content_words(text)}
+    return sum(s in stems for s in terms.stems) / len(terms.stems)
+
+
+def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTerms) -> list[_Sentence]:
+    spans: list[tuple[Hit, int, int, str]] = []
+    for hit in hits[:_PASSAGES_READ]:
+        chunk = hit.chunk
+        if chunk.kind == "heading":
+            continue
+        for start, end in sentence_spans(chunk.text, chunk.start):
+            text = chunk.text[start - chunk.start : end - chunk.start]
+            if len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table":
+                spans.append((hit, start, end, text))
+    if not spans:
+        return []
+    vectors = embedder.encode([query] + [s[3] for s in spans])
+    cosines = vectors[1:] @ vectors[0]
+    sentences = []
+    for (hit, start, end, text), cosine in zip(spans, cosines, strict=True):
+        passage = _stage(hit, "cosine")
+        score = 0.55 * float(cosine) + 0.25 * passage + 0.2 * _lexical_overlap(terms, text)
+        sentences.append(_Sentence(hit, start, end, text, score))
+    sentences.sort(key=lambda s: -s.score)
+    return sentences
+
+
+def _select(sentences: list[_Sentence], terms: QueryTerms, max_quotes: int) -> tuple[list[_Sentence], list[str]]:
+    """Best sentence first, then others that cover specifics it lacks or score nearly as well."""
+    best = sentences[0]
+    chosen = [best]
+    missing = missing_terms(terms, context_text(best.hit.chunk))
+    for sentence in sentences[1:]:
+        if len(chosen) == max_quotes:
+            break
+        if any(s.hit.chunk.paragraph_index == sentence.hit.chunk.paragraph_index and s.hit.chunk.doc == sentence.hit.chunk.doc
+               for s in chosen):
+            continue
+        context = context_text(sentence.hit.chunk)
+        covers = [m for m in missing if m not in missing_terms(terms, context)]
+        if covers or sentence.score >= best.score - 0.05:
+            chosen.append(sentence)
+            missing = [m for m in missing if m not in covers]
+    return chosen, missing
+
+
+def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
+    chunk = hit.chunk
+    if chunk.title == previous_title:
+        return "The same report adds:" if not first else f"{chunk.title} says:"
+    where = ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
+    lead = "According to" if first else "Also, according to"
+    return f"{lead} {chunk.title}{f' ({where})' if where else ''}:"
+
+
+def abstain(question: str, query: str, hits: list[Hit], reason: str) -> Answer:
+    text = f"The reports do not answer this: {reason} The nearest passages are listed below; none of them is an answer."
+    return Answer(question, query, text, True, reason, (), tuple(hits))
+
+
+def compose(
+    question: str,
+    query: str,
+    hits: list[Hit],
+    documents: dict[str, Document],
+    embedder: Embedder,
+    settings: AnsweringSettings,
+) -> Answer:
+    """Answer from verified quotes of the top passages, or decline with the reason."""
+    if not hits:
+        return abstain(question, query, hits, "no passage in the index matches the question.")
+    top = max(_stage(h, "cosine") for h in hits[:_PASSAGES_READ])
+    if top < settings.min_passage_score:
+        return abstain(
+            question, query, hits,
+            f"even the closest passage is only loosely related (similarity {top:.2f}, "
+            f"below {settings.min_passage_score:.2f}).",
+        )
+    terms = query_terms(query)
+    sentences = _candidates(query, hits, embedder, terms)
+    if not sentences or sentences[0].score < settings.min_sentence_score:
+        return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
+    chosen, missing = _select(sentences, terms, settings.max_quotes)
+    if missing:
+        shown = ", ".join(f"“{m}”" for m in missing)
+        return abstain(
+            question, query, hits,
+            f"the closest passages are on this topic but never mention {shown}.",
+        )
+    citations: list[Citation] = []
+    parts: list[str] = []
+    previous_title: str | None = None
+    for n, sentence in enumerate(chosen, start=1):
+        document = documents[sentence.hit.chunk.doc]
+        quote = verify_quote(document, sentence.start, sentence.end, sentence.text)
+        citations.append(Citation(n=n, quote=quote, chunk=sentence.hit.chunk))
+        parts.append(f"{_attribution(sentence.hit, n == 1, previous_title)} “{quote.text}” [{n}]")
+        previous_title = sentence.hit.chunk.title
+    return Answer(question, query, "\n".join(parts), False, None, tuple(citations), tuple(hits))
+

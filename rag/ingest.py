@@ -1,0 +1,164 @@
+"""Corpus folder to live index: load, repair, chunk, embed (only what changed), switch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import load_catalog
+from .chunking import chunk_document
+from .embedding import Embedder
+from .errors import LoaderError, RagError, StoreError
+from .loaders import SUPPORTED_SUFFIXES, load_file
+from .paragraphs import QualityReport, build_document, quality_report
+from .settings import Settings
+from .store import FileStatus, LoadedIndex, Manifest, load_index, write_build
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+# (stage, done, total): stages are "read" (files) and "embed" (chunks)
+IngestProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    build: Path
+    files: tuple[FileStatus, ...]
+    quality: tuple[QualityReport, ...]
+    reused_files: tuple[str, ...]
+    chunks: int
+    embedded_chunks: int
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[FileStatus, ...]:
+        return tuple(f for f in self.files if f.status != "ok")
+
+
+def corpus_files(corpus: Path, catalog_name: str) -> list[Path]:
+    if not corpus.is_dir():
+        raise LoaderError(f"corpus folder {corpus} does not exist; pass --corpus DIR or create it")
+    return sorted(
+        p for p in corpus.rglob("*")
+        if p.is_file() and p.name != catalog_name and not p.name.startswith(".")
+        and p.name.lower() != "readme.md"
+    )
+
+
+def sha256_bytes(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _index_settings(settings: Settings, catalog_sha: str) -> dict[str, object]:
+    return {"chunking": asdict(settings.chunking), "catalog_sha256": catalog_sha}
+
+
+def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
+    try:
+        return load_index(settings.paths.index, expect_model=embedder.name)
+    except StoreError as exc:  # includes "no index yet"; a damaged one is simply rebuilt in full
+        log.info("no reusable previous index: %s", exc)
+        return None
+
+
+def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None = None) -> IngestReport:
+    """Build a new index from the corpus folder; the previous one serves until the switch."""
+    began = time.perf_counter()
+    corpus = settings.paths.corpus
+    files = corpus_files(corpus, settings.paths.catalog)
+    catalog_path = corpus / settings.paths.catalog
+    catalog_sha = sha256_bytes(catalog_path) if catalog_path.exists() else ""
+    catalog = load_catalog(corpus, settings.paths.catalog)
+    index_settings = _index_settings(settings, catalog_sha)
+    previous = _previous(settings, embedder)
+    same_shape = previous is not None and previous.manifest.index_settings == index_settings
+
+    documents: list[Document] = []
+    statuses: list[FileStatus] = []
+    quality: list[QualityReport] = []
+    reused: list[str] = []
+    for done, path in enumerate(files, start=1):
+        doc = path.relative_to(corpus).as_posix()
+        sha = sha256_bytes(path)
+        old = previous.manifest.file(doc) if previous and same_shape else None
+        if previous and old and old.sha256 == sha and old.status == "ok" and doc in previous.documents:
+            document = previous.documents[doc]
+            reused.append(doc)
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            statuses.append(FileStatus(doc, sha, "failed", f"unsupported file type '{path.suffix}'"))
+            if progress:
+                progress("read", done, len(files))
+            continue
+        else:
+            try:
+                document = build_document(load_file(path, corpus), catalog.entry(doc), sha256=sha)
+            except LoaderError as exc:
+                statuses.append(FileStatus(doc, sha, "failed", str(exc)))
+                log.warning("skipped %s: %s", doc, exc)
+                if progress:
+                    progress("read", done, len(files))
+                continue
+        documents.append(document)
+        quality.append(quality_report(document))
+        if progress:
+            progress("read", done, len(files))
+
+    chunks: list[Chunk] = []
+    per_doc: dict[str, int] = {}
+    for document in documents:
+        doc_chunks = chunk_document(document, settings.chunking, embedder.count_tokens)
+        per_doc[document.doc] = len(doc_chunks)
+        chunks.extend(doc_chunks)
+    for document in documents:
+        statuses.append(FileStatus(document.doc, document.sha256, "ok", None, per_doc[document.doc], document.warnings))
+    statuses.sort(key=lambda s: s.doc)
+
+    vectors, embedded = _vectors(chunks, previous, embedder, progress)
+    manifest = Manifest(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        index_settings=index_settings,
+        files=tuple(statuses),
+        chunk_count=len(chunks),
+    )
+    build = write_build(settings.paths.index, manifest, documents, chunks, vectors)
+    return IngestReport(
+        build=build,
+        files=tuple(statuses),
+        quality=tuple(quality),
+        reused_files=tuple(reused),
+        chunks=len(chunks),
+        embedded_chunks=embedded,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _vectors(
+    chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
+) -> tuple[np.ndarray, int]:
+    """Reuse the previous build's vector for any chunk whose text is unchanged; embed the rest."""
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    old_positions: dict[str, int] = {}
+    if previous is not None and previous.manifest.dimension == embedder.dimension:
+        old_positions = {c.text: i for i, c in enumerate(previous.chunks)}
+    todo = [i for i, c in enumerate(chunks) if c.text not in old_positions]
+    keep = [i for i, c in enumerate(chunks) if c.text in old_positions]
+    if keep and previous is not None:
+        vectors[keep] = previous.vectors([old_positions[chunks[i].text] for i in keep])
+    if todo:
+        def embed_progress(done: int, total: int) -> None:
+            if progress:
+                progress("embed", done, total)
+
+        vectors[todo] = embedder.encode([chunks[i].text for i in todo], progress=embed_progress)
+    return vectors, len(todo)
+
+
+__all__ = ["IngestReport", "RagError", "corpus_files", "ingest"]

@@ -1,0 +1,156 @@
+"""Hybrid retrieval: BM25 and dense search fused by reciprocal rank, reranked, de-duplicated."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embedding import Embedder
+from .evidence import QueryTerms, evidence_score, query_terms
+from .lexical import LexicalIndex
+from .settings import RetrievalSettings
+from .store import LoadedIndex
+from .types import Chunk, Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict results to some reports, years or places (case-insensitive substring match)."""
+
+    docs: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    places: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.docs or self.years or self.places)
+
+    def allows(self, chunk: Chunk) -> bool:
+        if self.docs and not any(d.lower() in chunk.doc.lower() or d.lower() in chunk.title.lower()
+                                 for d in self.docs):
+            return False
+        if self.years and chunk.year not in self.years:
+            return False
+        return not (self.places and not any(p.lower() in (chunk.place or "").lower() for p in self.places))
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    position: int
+    dense: float | None
+    bm25: float | None
+    fused: float
+
+
+class Retriever:
+    """Ranks chunks of one loaded index for a query; models and BM25 built once."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.lexical = LexicalIndex(index.chunks)
+        self._cross_encoder: Any = None
+        if settings.cross_encoder_path:
+            from sentence_transformers import CrossEncoder
+
+            self._cross_encoder = CrossEncoder(settings.cross_encoder_path, device="cpu")
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        settings: RetrievalSettings | None = None,
+    ) -> list[Hit]:
+        """Top-k hits; `settings` overrides the stages (used by the evaluation's ablations)."""
+        cfg = settings or self.settings
+        k = k or cfg.k
+        filters = filters or Filters()
+        n = len(self.index.chunks)
+        depth = n if filters else min(n, cfg.candidates)
+        dense: list[tuple[int, float]] = []
+        query_vector = None
+        if cfg.dense or cfg.rerank:
+            query_vector = self.embedder.encode_query(query)
+        if cfg.dense and query_vector is not None:
+            dense = self.index.search(query_vector, depth)
+        lexical = self.lexical.search(query, depth) if cfg.bm25 else []
+        allowed = [c for c in self._fuse(dense, lexical, cfg.rrf_k) if filters.allows(self.index.chunks[c.position])]
+        allowed = allowed[: max(cfg.candidates, k * 4)]
+        if not allowed:
+            return []
+        positions = [c.position for c in allowed]
+        vectors = self.index.vectors(positions)
+        cosines = vectors @ query_vector if query_vector is not None else np.zeros(len(positions))
+        terms = query_terms(query)
+        scored = []
+        for cand, cosine in zip(allowed, cosines, strict=True):
+            chunk = self.index.chunks[cand.position]
+            score = self._score(cfg, cand, float(cosine), chunk, terms)
+            scored.append((score, cand, float(cosine)))
+        if cfg.rerank and self._cross_encoder is not None:
+            scored = self._cross_rerank(query, scored)
+        scored.sort(key=lambda t: -t[0])
+        hits: list[Hit] = []
+        kept_vectors: list[np.ndarray] = []
+        row_of = {p: row for row, p in enumerate(positions)}
+        for score, cand, cosine in scored:
+            chunk = self.index.chunks[cand.position]
+            vector = vectors[row_of[cand.position]]
+            if self._duplicate(chunk, vector, hits, kept_vectors, cfg.dedup_threshold):
+                continue
+            stages = (("dense", cand.dense or 0.0), ("bm25", cand.bm25 or 0.0), ("fused", cand.fused),
+                      ("cosine", cosine))
+            hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1, stage_scores=stages))
+            kept_vectors.append(vector)
+            if len(hits) == k:
+                break
+        return hits
+
+    @staticmethod
+    def _fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], rrf_k: int) -> list[_Candidate]:
+        scores: dict[int, float] = {}
+        dense_score = dict(dense)
+        bm25_score = dict(lexical)
+        for ranking in (dense, lexical):
+            for rank, (position, _) in enumerate(ranking):
+                scores[position] = scores.get(position, 0.0) + 1.0 / (rrf_k + rank + 1)
+        order = sorted(scores, key=lambda p: -scores[p])
+        return [_Candidate(p, dense_score.get(p), bm25_score.get(p), scores[p]) for p in order]
+
+    @staticmethod
+    def _score(cfg: RetrievalSettings, cand: _Candidate, cosine: float, chunk: Chunk, terms: QueryTerms) -> float:
+        """Without rerank: the fused rank score. With it: cosine plus lexical and metadata evidence."""
+        if not cfg.rerank:
+            if cfg.dense and not cfg.bm25:
+                return cosine
+            if cfg.bm25 and not cfg.dense:
+                return cand.bm25 or 0.0
+            return cand.fused
+        bm25 = cand.bm25 or 0.0
+        lexical = 1.0 - math.exp(-bm25 / 8.0)  # squashes BM25 into [0, 1)
+        # Footnotes rarely answer a question on their own; a slight handicap keeps body text first.
+        footnote = 0.03 if chunk.kind == "footnote" else 0.0
+        return 0.6 * cosine + 0.2 * lexical + evidence_score(terms, chunk) - footnote
+
+    def _cross_rerank(self, query: str, scored: list[tuple[float, _Candidate, float]]) -> list[tuple[float, _Candidate, float]]:
+        pairs = [(query, self.index.chunks[c.position].text) for _, c, _ in scored]
+        ce = self._cross_encoder.predict(pairs)
+        return [(float(s), c, cos) for s, (_, c, cos) in zip(ce, scored, strict=True)]
+
+    @staticmethod
+    def _duplicate(chunk: Chunk, vector: np.ndarray, hits: list[Hit], kept: list[np.ndarray], threshold: float) -> bool:
+        """Overlapping pieces of one paragraph, or the same paragraph quoted in two reports."""
+        for hit, other in zip(hits, kept, strict=True):
+            h = hit.chunk
+            if h.doc == chunk.doc and h.start < chunk.end and chunk.start < h.end:
+                return True
+            if float(vector @ other) >= threshold:
+                return True
+        return False

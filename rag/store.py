@@ -1,0 +1,222 @@
+"""The index on disk: builds written beside the live one, verified, then switched atomically.
+
+Layout (see README): `<index>/CURRENT` names the live build; `<index>/builds/<name>/` holds
+`manifest.json`, `vectors.faiss`, `chunks.jsonl` and `documents.jsonl`. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .errors import IndexNotFoundError, StoreError
+from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl")
+_KEEP_OLD_BUILDS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileStatus:
+    """What happened to one corpus file in a build."""
+
+    doc: str
+    sha256: str
+    status: str  # "ok" or "failed"
+    error: str | None = None
+    chunks: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    model: str
+    dimension: int
+    index_settings: dict[str, Any]
+    files: tuple[FileStatus, ...]
+    chunk_count: int
+    checksums: dict[str, str] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+    created: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str, where: Path) -> Manifest:
+        try:
+            data = json.loads(text)
+            files = tuple(FileStatus(**{**f, "warnings": tuple(f["warnings"])}) for f in data.pop("files"))
+            return cls(files=files, **data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StoreError(f"{where}: damaged manifest ({exc}); run 'rag ingest' to rebuild") from None
+
+    def file(self, doc: str) -> FileStatus | None:
+        return next((f for f in self.files if f.doc == doc), None)
+
+
+@dataclass
+class LoadedIndex:
+    """A verified build: FAISS vectors, chunk records in FAISS order, and clean documents."""
+
+    path: Path
+    manifest: Manifest
+    chunks: list[Chunk]
+    documents: dict[str, Document]
+    faiss_index: Any
+
+    def vectors(self, positions: list[int]) -> np.ndarray:
+        out = np.zeros((len(positions), self.manifest.dimension), dtype=np.float32)
+        for row, pos in enumerate(positions):
+            out[row] = self.faiss_index.reconstruct(pos)
+        return out
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(position, cosine) of the k nearest chunks."""
+        if self.faiss_index.ntotal == 0:
+            return []
+        scores, ids = self.faiss_index.search(query.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_text(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def current_build(root: Path) -> Path | None:
+    pointer = root / "CURRENT"
+    if not pointer.exists():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    return root / "builds" / name if name else None
+
+
+def write_build(
+    root: Path,
+    manifest: Manifest,
+    documents: list[Document],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+) -> Path:
+    """Write a new build, verify it by loading it back, then make it the live one."""
+    if vectors.shape != (len(chunks), manifest.dimension):
+        raise StoreError(f"internal: {vectors.shape} vectors for {len(chunks)} chunks")
+    builds = root / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    for stale in builds.glob(".tmp-*"):  # left by a killed build
+        shutil.rmtree(stale, ignore_errors=True)
+    name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp = builds / f".tmp-{name}"
+    tmp.mkdir()
+    index = faiss.IndexFlatIP(manifest.dimension)
+    if len(chunks):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(tmp / "vectors.faiss"))
+    _write_text(tmp / "chunks.jsonl", "".join(chunk_to_json(c) + "\n" for c in chunks))
+    _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
+    checksums = {f: _sha256_file(tmp / f) for f in _FILES}
+    final_manifest = Manifest(
+        **{**asdict(manifest), "files": manifest.files, "checksums": checksums,
+           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    )
+    _write_text(tmp / "manifest.json", final_manifest.to_json())
+    load_build(tmp, expect_model=manifest.model, expect_dimension=manifest.dimension)
+    final = builds / name
+    os.replace(tmp, final)
+    pointer_tmp = root / "CURRENT.tmp"
+    _write_text(pointer_tmp, name + "\n")
+    os.replace(pointer_tmp, root / "CURRENT")
+    _prune(builds, keep={name})
+    log.info("index build %s is live (%d chunks)", name, len(chunks))
+    return final
+
+
+def _prune(builds: Path, keep: set[str]) -> None:
+    """Keep the live build and the one before it; drop older ones."""
+    old = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in keep),
+                 key=lambda p: p.name)
+    for path in old[:-_KEEP_OLD_BUILDS] if _KEEP_OLD_BUILDS else old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def load_index(root: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> LoadedIndex:
+    """Load the live build, refusing anything damaged or built for another model."""
+    build = current_build(root)
+    if build is None:
+        raise IndexNotFoundError(f"no index in {root}; run 'rag ingest' to build one")
+    if not build.is_dir():
+        raise StoreError(f"{root}/CURRENT names missing build {build.name}; run 'rag ingest' to rebuild")
+    return load_build(build, expect_model, expect_dimension)
+
+
+def load_build(build: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> LoadedIndex:
+    fix = "run 'rag ingest' to rebuild"
+    manifest_path = build / "manifest.json"
+    if not manifest_path.exists():
+        raise StoreError(f"{build}: manifest.json is missing; {fix}")
+    manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"), manifest_path)
+    if manifest.format_version != FORMAT_VERSION:
+        raise StoreError(
+            f"{build}: index format {manifest.format_version}, this version reads {FORMAT_VERSION}; {fix}"
+        )
+    if expect_model and manifest.model != expect_model:
+        raise StoreError(f"{build}: built with model {manifest.model!r}, settings ask for {expect_model!r}; {fix}")
+    if expect_dimension and manifest.dimension != expect_dimension:
+        raise StoreError(f"{build}: {manifest.dimension}-d vectors, the model gives {expect_dimension}; {fix}")
+    for name in _FILES:
+        path = build / name
+        if not path.exists():
+            raise StoreError(f"{path} is missing; {fix}")
+        if manifest.checksums and _sha256_file(path) != manifest.checksums.get(name):
+            raise StoreError(f"{path} is damaged (checksum mismatch); {fix}")
+    try:
+        index = faiss.read_index(str(build / "vectors.faiss"))
+    except RuntimeError as exc:
+        raise StoreError(f"{build}/vectors.faiss cannot be read ({str(exc).splitlines()[0]}); {fix}") from None
+    try:
+        chunks = [chunk_from_json(line) for line in _lines(build / "chunks.jsonl")]
+        documents = {d.doc: d for d in (document_from_json(line) for line in _lines(build / "documents.jsonl"))}
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StoreError(f"{build}: damaged chunk or document records ({exc}); {fix}") from None
+    if not (index.ntotal == len(chunks) == manifest.chunk_count):
+        raise StoreError(
+            f"{build}: {index.ntotal} vectors, {len(chunks)} chunk records, manifest says "
+            f"{manifest.chunk_count}; {fix}"
+        )
+    if index.d != manifest.dimension:
+        raise StoreError(f"{build}: FAISS dimension {index.d} != manifest {manifest.dimension}; {fix}")
+    for chunk in chunks:
+        doc = documents.get(chunk.doc)
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            raise StoreError(f"{build}: chunk {chunk.chunk_id} is not verbatim in {chunk.doc}; {fix}")
+    return LoadedIndex(build, manifest, chunks, documents, index)
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,91 @@
+"""Answers quote verified sentences with citations, or decline with the nearest passages."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import GroundingError, QuestionError
+from rag.grounding import sentence_spans, verify_quote
+from rag.retrieval import Filters
+
+
+def test_the_verbatim_check_rejects_an_altered_quote(tiny_assistant):
+    document = tiny_assistant.index.documents["bangkok-2016-workshop.txt"]
+    start = document.text.index("attended by 87")
+    good = document.text[start : start + 30]
+    assert verify_quote(document, start, start + 30, good).text == good
+    with pytest.raises(GroundingError, match="not verbatim"):
+        verify_quote(document, start, start + 30, good.replace("87", "78"))
+    with pytest.raises(GroundingError):
+        verify_quote(document, start + 1, start + 31, good)
+
+
+def test_sentence_spans_do_not_break_at_titles_and_initials():
+    text = "It was chaired by H. E. Md. Shahidul Haque and Ms. Nahar. Then Amb. Haque spoke."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "It was chaired by H. E. Md. Shahidul Haque and Ms. Nahar.", "Then Amb. Haque spoke."]
+
+
+def test_an_answerable_question_is_answered_with_the_right_citation(tiny_assistant):
+    answer = tiny_assistant.ask("Who chaired the Bangkok workshop?")
+    assert not answer.abstained and answer.reason is None
+    first = answer.citations[0]
+    assert "Ingrid Halvorsen" in first.quote.text and "[1]" in answer.text
+    assert first.chunk.doc == "bangkok-2016-workshop.txt" and first.chunk.paragraph == "2."
+    for c in answer.citations:
+        document = tiny_assistant.index.documents[c.quote.doc]
+        assert document.text[c.quote.start : c.quote.end] == c.quote.text
+        assert c.chunk.start <= c.quote.start < c.quote.end <= c.chunk.end
+        assert f"“{c.quote.text}” [{c.n}]" in answer.text
+
+
+def test_an_off_corpus_question_is_declined_with_the_nearest_passages(tiny_assistant):
+    answer = tiny_assistant.ask("What is the boiling point of liquid nitrogen?")
+    assert answer.abstained and answer.reason
+    assert not answer.citations and answer.passages
+    assert "do not answer" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How many government delegates attended the 2018 Marrakesh workshop?",
+    "What was the average cost of sending remittances in 2012?",
+])
+def test_a_near_miss_on_the_right_topic_but_wrong_year_or_place_is_declined(tiny_assistant, question):
+    answer = tiny_assistant.ask(question)
+    assert answer.abstained, answer.text
+    assert "never mention" in answer.reason
+
+
+def test_a_question_spanning_two_reports_cites_both(tiny_assistant):
+    answer = tiny_assistant.ask("How many participants attended the Bangkok workshop and the Geneva workshop?")
+    assert not answer.abstained, answer.reason
+    docs = {c.chunk.doc for c in answer.citations}
+    assert docs == {"bangkok-2016-workshop.txt", "geneva-2019-workshop.md"}
+
+
+def test_a_follow_up_is_rewritten_from_the_conversation_and_answered(tiny_assistant):
+    first = tiny_assistant.ask("What did the Geneva workshop recommend on recruitment?")
+    follow = tiny_assistant.ask("And what about return?", history=[first.query])
+    assert follow.query == "What did the Geneva workshop recommend on return?"
+    assert not follow.abstained
+    assert "reintegration" in follow.citations[0].quote.text
+
+
+def test_filters_apply_to_answers(tiny_assistant):
+    answer = tiny_assistant.ask("How many participants attended?", filters=Filters(years=(2019,)))
+    assert {c.chunk.doc for c in answer.citations} == {"geneva-2019-workshop.md"}
+
+
+@pytest.mark.parametrize(("question", "message"), [
+    ("", "empty"), ("   \n\t ", "empty"), ("?!?...", "only punctuation"),
+    ("migration " * 500, "limit is"),
+])
+def test_bad_questions_get_a_clear_error(tiny_assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        tiny_assistant.ask(question)
+
+
+def test_control_characters_are_ignored_not_fatal(tiny_assistant):
+    answer = tiny_assistant.ask("Who\x00 chaired\x1b the Bangkok workshop?\x07")
+    assert answer.question == "Who chaired the Bangkok workshop?"
+    assert answer.timings_ms and dict(answer.timings_ms)["total"] > 0

@@ -1,0 +1,47 @@
+"""Hybrid retrieval over the tiny corpus: stages, filters, de-duplication."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rag.retrieval import Filters
+
+
+def test_hybrid_search_ranks_the_attendance_paragraph_first(tiny_assistant):
+    hits = tiny_assistant.search("How many government delegates came to the Bangkok meeting?", k=3)
+    assert "87 government delegates" in hits[0].chunk.text
+    assert hits[0].chunk.place == "Bangkok" and hits[0].chunk.paragraph == "1."
+
+
+@pytest.mark.parametrize(("bm25", "dense", "rerank"), [(True, False, False), (False, True, False),
+                                                       (True, True, False), (True, True, True)])
+def test_every_stage_combination_still_finds_a_plain_fact(tiny_assistant, bm25, dense, rerank):
+    cfg = replace(tiny_assistant.settings.retrieval, bm25=bm25, dense=dense, rerank=rerank)
+    hits = tiny_assistant.search("recruitment fees charged to migrant workers", k=3, retrieval=cfg)
+    assert "abolish all recruitment fees" in hits[0].chunk.text
+
+
+def test_bm25_alone_finds_nothing_for_a_question_with_no_shared_words(tiny_assistant):
+    cfg = replace(tiny_assistant.settings.retrieval, bm25=True, dense=False, rerank=False)
+    assert tiny_assistant.search("zebra xylophone", k=3, retrieval=cfg) == []
+
+
+def test_filters_restrict_results_by_year_place_and_report(tiny_assistant):
+    question = "What did participants say?"
+    by_year = tiny_assistant.search(question, k=10, filters=Filters(years=(2019,)))
+    assert by_year and {h.chunk.doc for h in by_year} == {"geneva-2019-workshop.md"}
+    by_place = tiny_assistant.search(question, k=10, filters=Filters(places=("new york",)))
+    assert by_place and {h.chunk.doc for h in by_place} == {"remittances-2021.html"}
+    by_report = tiny_assistant.search(question, k=10, filters=Filters(docs=("bangkok",)))
+    assert by_report and {h.chunk.doc for h in by_report} == {"bangkok-2016-workshop.txt"}
+    assert tiny_assistant.search(question, k=10, filters=Filters(years=(1999,))) == []
+
+
+def test_no_two_hits_overlap_in_the_same_document(tiny_assistant):
+    hits = tiny_assistant.search("migrant workers recruitment labour", k=10)
+    for i, a in enumerate(hits):
+        for b in hits[i + 1:]:
+            assert a.chunk.doc != b.chunk.doc or a.chunk.end <= b.chunk.start or b.chunk.end <= a.chunk.start
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
