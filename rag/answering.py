@@ -66,8 +66,8 @@ def _select(sentences: list[_Sentence], terms: QueryTerms, max_quotes: int) -> t
     for sentence in sentences[1:]:
         if len(chosen) == max_quotes:
             break
-        if any(s.hit.chunk.paragraph_index == sentence.hit.chunk.paragraph_index and s.hit.chunk.doc == sentence.hit.chunk.doc
-               for s in chosen):
+        where = (sentence.hit.chunk.doc, sentence.hit.chunk.paragraph_index)
+        if any((s.hit.chunk.doc, s.hit.chunk.paragraph_index) == where for s in chosen):
             continue
         context = context_text(sentence.hit.chunk)
         covers = [m for m in missing if m not in missing_terms(terms, context)]

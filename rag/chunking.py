@@ -32,7 +32,8 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
     )
     chunks: list[Chunk] = []
     for paragraph in document.paragraphs:
-        if not paragraph.text.strip():
+        # A heading alone answers nothing; its words reach search through each chunk's section.
+        if paragraph.kind == "heading" or not paragraph.text.strip():
             continue
         for start, end in _spans(paragraph, splitter, settings.max_tokens, count_tokens):
             chunks.append(_make_chunk(document, paragraph, start, end))

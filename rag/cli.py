@@ -52,6 +52,16 @@ def parser() -> argparse.ArgumentParser:
     _common(p)
     _filters(p)
 
+    p = sub.add_parser("eval", help="score retrieval, citations, answers and abstention against gold Q&A")
+    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("eval/out"))
+    p.add_argument("--compare", type=Path, help="an earlier metrics.json: print the differences")
+    p.add_argument("--gate", type=Path, help="a baseline metrics.json: exit 1 if a headline metric drops")
+    p.add_argument("--tolerance", type=float, default=0.03, help="allowed drop for --gate (default 0.03)")
+    p.add_argument("--no-ablations", action="store_true", help="only the configured pipeline")
+    p.add_argument("--limit", type=int, help="only the first N gold items")
+    _common(p)
+
     p = sub.add_parser("settings", help="print the resolved settings and their variables")
     _common(p, corpus=True)
     return ap
@@ -80,7 +90,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     def progress(stage: str, done: int, total: int) -> None:
         if args.quiet:
             return
-        bar = bars.get(stage) or bars.setdefault(stage, tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk", file=sys.stderr))
+        if stage not in bars:
+            unit = "file" if stage == "read" else "chunk"
+            bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr)
+        bar = bars[stage]
         bar.n = done
         bar.refresh()
 
@@ -158,13 +171,58 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
-    for name, value, env in settings.as_rows():
-        print(f"{name:<34} {str(value):<28} {env}")
+def _read_metrics(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RagError(f"cannot read metrics from {path}: {exc}") from None
+    return dict(data.get("metrics", data))
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .eval_report import metrics_table, write_report
+    from .evaluation import ablation_settings, compare, evaluate, gate, load_gold
+    from .pipeline import Assistant
+
+    items = load_gold(args.gold)[: args.limit]
+    assistant = Assistant(settings)
+    configs = {} if args.no_ablations else ablation_settings(settings.retrieval)
+    if settings.retrieval not in configs.values():  # the last configuration is the headline
+        configs["configured"] = settings.retrieval
+    runs = []
+    for name, retrieval in configs.items():
+        with tqdm(total=len(items), desc=name, file=sys.stderr, disable=args.quiet) as bar:
+            def progress(done: int, total: int, bar: Any = bar) -> None:
+                bar.update(done - bar.n)
+
+            runs.append(evaluate(items, lambda q, r: assistant.ask(q, k=10, retrieval=r),
+                                 assistant.index.documents, retrieval, name, progress))
+    baseline = _read_metrics(args.gate) if args.gate else None
+    report = write_report(runs, args.out, args.gold, baseline)
+    print(metrics_table(runs))
+    print(f"report: {report}")
+    if args.compare:
+        for name, old, new, change in compare(runs[-1].metrics, _read_metrics(args.compare)):
+            print(f"{name:<32} {old:10.3f} {new:10.3f} {change:+10.3f}")
+    if baseline is not None:
+        drops = gate(runs[-1].metrics, baseline, args.tolerance)
+        for line in drops:
+            print(f"QUALITY GATE: {line}", file=sys.stderr)
+        if drops:
+            return 1
+        print(f"quality gate passed (tolerance {args.tolerance})")
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "settings": cmd_settings}
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for name, value, env in settings.as_rows():
+        print(f"{name:<34} {value!s:<28} {env}")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

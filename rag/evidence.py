@@ -77,9 +77,9 @@ def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
     if specifics:
         found = specifics - len(missing_terms(terms, context))
         score += 0.2 * found / specifics
-    if terms.years and chunk.year is not None and str(chunk.year) not in terms.years:
-        if not any(y in chunk.text for y in terms.years):
-            score -= 0.15
+    wrong_year = terms.years and chunk.year is not None and str(chunk.year) not in terms.years
+    if wrong_year and not any(y in chunk.text for y in terms.years):
+        score -= 0.15
     if terms.stems:
         text_stems = {stem(w) for w in content_words(chunk.text)}
         score += 0.05 * sum(s in text_stems for s in terms.stems) / len(terms.stems)

@@ -12,6 +12,7 @@ from .answering import abstain, compose
 from .conversation import rewrite
 from .embedding import Embedder
 from .errors import GroundingError, QuestionError
+from .generator import rephrase
 from .grounding import verify_quote
 from .ingest import IngestProgress, IngestReport, ingest
 from .retrieval import Filters, Retriever
@@ -72,8 +73,12 @@ class Assistant:
         k: int | None = None,
         filters: Filters | None = None,
         retrieval: RetrievalSettings | None = None,
+        generate: bool = True,
     ) -> Answer:
-        """Answer `question`; `history` holds the earlier standalone queries of this conversation."""
+        """Answer `question`; `history` holds the earlier standalone queries of this conversation.
+
+        `generate=False` skips the optional generator even when one is configured.
+        """
         began = time.perf_counter()
         text = clean_question(question, self.settings.answering.max_question_words)
         query = rewrite(text, list(history))
@@ -84,11 +89,15 @@ class Assistant:
             answer = abstain(text, query, hits, "the question has no words to search for.")
         else:
             answer = compose(text, query, hits, self.index.documents, self.embedder, self.settings.answering)
+        composed = time.perf_counter()
+        if generate and self.settings.answering.generator_url:
+            answer = rephrase(answer, self.settings.answering)
         done = time.perf_counter()
         timings = (
             ("rewrite", (rewritten - began) * 1000),
             ("retrieve", (retrieved - rewritten) * 1000),
-            ("compose", (done - retrieved) * 1000),
+            ("compose", (composed - retrieved) * 1000),
+            ("generate", (done - composed) * 1000),
             ("total", (done - began) * 1000),
         )
         return replace(answer, timings_ms=timings)

@@ -139,7 +139,9 @@ class Retriever:
         footnote = 0.03 if chunk.kind == "footnote" else 0.0
         return 0.6 * cosine + 0.2 * lexical + evidence_score(terms, chunk) - footnote
 
-    def _cross_rerank(self, query: str, scored: list[tuple[float, _Candidate, float]]) -> list[tuple[float, _Candidate, float]]:
+    def _cross_rerank(
+        self, query: str, scored: list[tuple[float, _Candidate, float]]
+    ) -> list[tuple[float, _Candidate, float]]:
         pairs = [(query, self.index.chunks[c.position].text) for _, c, _ in scored]
         ce = self._cross_encoder.predict(pairs)
         return [(float(s), c, cos) for s, (_, c, cos) in zip(ce, scored, strict=True)]

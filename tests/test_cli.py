@@ -32,8 +32,9 @@ def index_dir(tiny_assistant):
 def test_search_json_lists_ranked_passages_with_their_locators(index_dir):
     out = json.loads(rag("search", "recruitment fees", "--json", "-k", "3", "--index", str(index_dir)).stdout)
     assert [p["rank"] for p in out] == [1, 2, 3]
-    assert SEARCH_FIELDS <= set(out[0])
-    assert out[0]["doc"] == "geneva-2019-workshop.md" and "abolish all recruitment fees" in out[0]["text"]
+    assert set(out[0]) >= SEARCH_FIELDS
+    assert out[0]["doc"] == "geneva-2019-workshop.md"
+    assert "abolish all recruitment fees" in out[0]["text"]
 
 
 def test_ask_batch_answers_each_line_in_order(index_dir, tmp_path):
@@ -46,19 +47,24 @@ def test_ask_batch_answers_each_line_in_order(index_dir, tmp_path):
     lines = rag("ask", "--batch", str(batch), "--json", "--index", str(index_dir)).stdout.splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["id"] for r in records] == ["a", 7, "c"]
-    assert not records[0]["abstained"] and CITATION_FIELDS <= set(records[0]["citations"][0])
+    assert not records[0]["abstained"]
+    assert set(records[0]["citations"][0]) >= CITATION_FIELDS
     assert {"rewrite", "retrieve", "compose", "total"} <= set(records[0]["timings_ms"])
-    assert records[1]["abstained"] and records[1]["reason"] and records[1]["passages"]
+    assert records[1]["abstained"]
+    assert records[1]["reason"]
+    assert records[1]["passages"]
     assert "empty" in records[2]["error"]
 
 
 def test_errors_are_one_line_on_stderr_with_a_non_zero_exit(tmp_path):
     proc = rag("search", "anything", "--index", str(tmp_path / "missing"), check=False)
     assert proc.returncode != 0
-    assert proc.stderr.strip().count("\n") == 0 and "rag ingest" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+    assert "rag ingest" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_settings_command_prints_every_setting_with_its_variable():
     out = rag("settings").stdout
-    assert "retrieval.k" in out and "RAG_RETRIEVAL_K" in out
+    assert "retrieval.k" in out
+    assert "RAG_RETRIEVAL_K" in out

@@ -12,7 +12,8 @@ from rag.retrieval import Filters
 def test_hybrid_search_ranks_the_attendance_paragraph_first(tiny_assistant):
     hits = tiny_assistant.search("How many government delegates came to the Bangkok meeting?", k=3)
     assert "87 government delegates" in hits[0].chunk.text
-    assert hits[0].chunk.place == "Bangkok" and hits[0].chunk.paragraph == "1."
+    assert hits[0].chunk.place == "Bangkok"
+    assert hits[0].chunk.paragraph == "1."
 
 
 @pytest.mark.parametrize(("bm25", "dense", "rerank"), [(True, False, False), (False, True, False),
@@ -31,11 +32,14 @@ def test_bm25_alone_finds_nothing_for_a_question_with_no_shared_words(tiny_assis
 def test_filters_restrict_results_by_year_place_and_report(tiny_assistant):
     question = "What did participants say?"
     by_year = tiny_assistant.search(question, k=10, filters=Filters(years=(2019,)))
-    assert by_year and {h.chunk.doc for h in by_year} == {"geneva-2019-workshop.md"}
+    assert by_year
+    assert {h.chunk.doc for h in by_year} == {"geneva-2019-workshop.md"}
     by_place = tiny_assistant.search(question, k=10, filters=Filters(places=("new york",)))
-    assert by_place and {h.chunk.doc for h in by_place} == {"remittances-2021.html"}
+    assert by_place
+    assert {h.chunk.doc for h in by_place} == {"remittances-2021.html"}
     by_report = tiny_assistant.search(question, k=10, filters=Filters(docs=("bangkok",)))
-    assert by_report and {h.chunk.doc for h in by_report} == {"bangkok-2016-workshop.txt"}
+    assert by_report
+    assert {h.chunk.doc for h in by_report} == {"bangkok-2016-workshop.txt"}
     assert tiny_assistant.search(question, k=10, filters=Filters(years=(1999,))) == []
 
 

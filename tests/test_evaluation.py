@@ -1,0 +1,92 @@
+"""The evaluation's metrics, and the quality gate catching a deliberately broken retriever."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from rag.evaluation import (
+    Evidence,
+    GoldItem,
+    answer_correct,
+    evaluate,
+    evidence_in,
+    gate,
+    load_gold,
+)
+from rag.pipeline import Assistant
+from rag.retrieval import Retriever
+
+TINY_GOLD = [
+    {"id": "t1", "question": "Who was in the chair at the Bangkok meeting?", "answerable": True,
+     "answer": "Ingrid Halvorsen", "answer_aliases": ["Halvorsen"], "required": [],
+     "evidence": [{"doc": "bangkok-2016-workshop.txt", "quote": "chaired by Ms. Ingrid Halvorsen"}],
+     "multi_hop": False, "kind": "who"},
+    {"id": "t2", "question": "What should happen to the fees that recruiters charge migrant workers?",
+     "answerable": True, "answer": "abolish", "answer_aliases": [], "required": [],
+     "evidence": [{"doc": "geneva-2019-workshop.md", "quote": "abolish all recruitment fees"}],
+     "multi_hop": False, "kind": "recommendation"},
+    {"id": "t3", "question": "How cheap were remittances, as a share of the amount sent, in 2020?",
+     "answerable": True, "answer": "6.5 percent", "answer_aliases": ["6.5"], "required": [],
+     "evidence": [{"doc": "remittances-2021.html", "quote": "fell to 6.5 percent in 2020"}],
+     "multi_hop": False, "kind": "number"},
+    {"id": "t4", "question": "How many people attended the 2018 Marrakesh workshop?", "answerable": False,
+     "answer": "", "answer_aliases": [], "required": [], "evidence": [], "multi_hop": False,
+     "kind": "unanswerable"},
+]
+
+
+@pytest.fixture
+def gold_file(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in TINY_GOLD), encoding="utf-8")
+    return path
+
+
+def test_evidence_matches_despite_whitespace_and_quote_style_but_not_in_another_doc():
+    ev = Evidence("a.txt", "the workshop’s  chair was Ms. X")
+    assert evidence_in(ev, "a.txt", "In 2016 the workshop's chair\nwas Ms. X, who opened it.")
+    assert not evidence_in(ev, "b.txt", "the workshop's chair was Ms. X")
+    assert not evidence_in(ev, "a.txt", "an unrelated passage about fisheries")
+
+
+def test_a_list_answer_needs_every_required_element():
+    item = GoldItem("x", "q", True, "", (), (("Philippines",), ("Bahrain", "Kingdom of Bahrain")), (), False, "list")
+    assert answer_correct(item, "co-convened by the Philippines and Bahrain")
+    assert not answer_correct(item, "co-convened by the Philippines")
+
+
+def test_the_pipeline_scores_well_on_a_tiny_gold_set(tiny_assistant, gold_file):
+    items = load_gold(gold_file)
+    run = evaluate(items, lambda q, r: tiny_assistant.ask(q, k=10, retrieval=r), tiny_assistant.index.documents,
+                   tiny_assistant.settings.retrieval)
+    m = run.metrics
+    assert m["hit@1"] == 1.0
+    assert m["verbatim_rate"] == 1.0
+    assert m["answer_correct"] == 1.0
+    assert m["unanswerable_declined"] == 1.0
+    assert m["abstention_accuracy"] == 1.0
+    assert m["latency_total_p50_ms"] > 0
+
+
+class _BrokenRetriever(Retriever):
+    """Deliberately broken: returns the least relevant passages first."""
+
+    def search(self, query, k=None, filters=None, settings=None):
+        hits = super().search(query, 50, filters, settings)[::-1][: k or 5]
+        return [replace(h, rank=i + 1) for i, h in enumerate(hits)]
+
+
+def test_the_quality_gate_fails_a_deliberately_broken_retriever(tiny_assistant, gold_file):
+    items = load_gold(gold_file)
+    good = evaluate(items, lambda q, r: tiny_assistant.ask(q, k=10, retrieval=r), tiny_assistant.index.documents,
+                    tiny_assistant.settings.retrieval)
+    assert gate(good.metrics, good.metrics, 0.03) == []
+    broken = Assistant(tiny_assistant.settings, tiny_assistant.embedder, tiny_assistant.index)
+    broken.retriever = _BrokenRetriever(broken.index, broken.embedder, broken.settings.retrieval)
+    bad = evaluate(items, lambda q, r: broken.ask(q, k=10, retrieval=r), broken.index.documents,
+                   broken.settings.retrieval)
+    failures = gate(bad.metrics, good.metrics, 0.03)
+    assert any(f.startswith("hit@5") or f.startswith("mrr") for f in failures)
