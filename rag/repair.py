@@ -1,0 +1,252 @@
+"""Extraction damage, line by line: rebuild blocks (paragraphs, headings, list items, footnotes,
+tables) from hard-wrapped PDF text or Markdown, dropping page footers and glyph bullets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_PUA = re.compile(r"[\ue000-\uf8ff]")
+_NUMBERED = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\)|[IVX]{1,5}\.)\s+\S")
+_NUMBERED_PARAGRAPH = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\))\s+[A-Z]")
+_QUESTION = re.compile(r"^Question \d+\s*:")
+_LABEL_LINE = re.compile(r"^(\d{1,3})$")
+_ROMAN_NOTE = re.compile(r"^([ivx]{1,5})\.\s+(\S.*)$")
+_MD_FOOTNOTE = re.compile(r"^(?:([¹²³⁴⁵⁶⁷⁸⁹⁰]+)|<sup>(\d+)</sup>|\[\^(\w+)\]:)\s*(.*)$")
+_MD_LIST = re.compile(r"^\s*[-*+•]\s+(.*)$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_END = re.compile(r"[.?!:;”\"’)]$")
+
+
+@dataclass
+class Block:
+    """A paragraph under construction."""
+
+    kind: str  # body, heading, list, footnote, table
+    lines: list[str] = field(default_factory=list)
+    level: int = 0  # heading level; 0 = inferred
+    label: str | None = None  # footnote label
+    page: int | None = None
+    bullet: bool = False
+    refs: list[str] = field(default_factory=list)  # footnote labels cited in the text
+
+    @property
+    def text(self) -> str:
+        return join_lines(self.lines) if self.kind != "table" else "\n".join(self.lines)
+
+
+def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
+    """Join wrapped lines with single spaces, mending words hyphenated across a line end."""
+    out = ""
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif re.search(r"[A-Za-z]-$", out) and line[:1].islower():
+            head = re.search(r"([A-Za-z]+)-$", out)
+            tail = re.match(r"[a-z]+", line)
+            whole = (head.group(1) + tail.group(0)).lower() if head and tail else ""
+            out = out[:-1] + line if whole in vocabulary else out + line
+        else:
+            out = out + " " + line
+    return out
+
+
+def is_double_spaced(text: str) -> bool:
+    """PDF-to-text output with an empty line after every line."""
+    lines = text.split("\n")
+    return len(lines) > 10 and sum(1 for line in lines if line == "") >= 0.35 * len(lines)
+
+
+def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
+    """Blocks from double-spaced PDF text; also the page numbers read from page footers."""
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    current: Block | None = None
+    footnote: Block | None = None
+    in_notes = False
+    page: int | None = None
+    pages: list[int] = []
+    skip = _footer_lines(lines)
+    pending_break = False
+    for i, line in enumerate(lines):
+        if i in skip:
+            if skip[i] is not None:
+                page = skip[i]
+                pages.append(page - 1)
+            continue
+        stripped = line.strip()
+        after_gap = i == 0 or lines[i - 1] == "" or i - 1 in skip
+        if line == "":
+            continue
+        if not stripped:
+            if len(line) >= 20 or set(stripped) == {"_"}:
+                in_notes, footnote = True, None
+            else:
+                pending_break, in_notes = True, False
+            continue
+        if set(stripped) == {"_"}:
+            in_notes, footnote = True, None
+            continue
+        if in_notes:
+            label = _LABEL_LINE.match(stripped)
+            roman = _ROMAN_NOTE.match(stripped)
+            resumes = line.startswith(" ") and not after_gap and not (footnote is not None and not footnote.lines)
+            if label:
+                footnote = Block("footnote", label=label.group(1), page=page)
+                blocks.append(footnote)
+                continue
+            if roman:
+                footnote = Block("footnote", [roman.group(2)], label=roman.group(1), page=page)
+                blocks.append(footnote)
+                continue
+            if not resumes and footnote is not None:
+                footnote.lines.append(stripped)
+                continue
+            in_notes = False
+        previous = current.lines[-1] if current and current.lines else ""
+        starts = (
+            current is None
+            or pending_break
+            or (line.startswith(" ") and after_gap)
+            or bool(_QUESTION.match(stripped))
+            or (bool(_NUMBERED.match(stripped)) and (not previous or bool(_END.search(previous.rstrip()))
+                                                     or bool(_NUMBERED_PARAGRAPH.match(stripped))))
+            or (previous.endswith("  ") and bool(previous.strip()))
+            or bool(_PUA.match(stripped))
+        )
+        if starts:
+            current = Block("body", page=page, bullet=line.startswith(" ") and after_gap or bool(_PUA.match(stripped)))
+            blocks.append(current)
+            pending_break = False
+        assert current is not None
+        current.lines.append(_PUA.sub("", line))  # trailing spaces kept: two mark a paragraph end
+    return blocks, pages
+
+
+def _footer_lines(lines: list[str]) -> dict[int, int | None]:
+    """Line indexes of page footers to drop: a bare page number between blank-ish lines and the running
+    footer text above it. The value is the next page's number on the number line, else None."""
+    skip: dict[int, int | None] = {}
+
+    def neighbour(i: int, step: int) -> int | None:
+        j = i + step
+        while 0 <= j < len(lines) and lines[j] == "":
+            j += step
+        return j if 0 <= j < len(lines) else None
+
+    for i, line in enumerate(lines):
+        if not re.fullmatch(r"\s*\d{1,3}\s*", line) or not line.strip():
+            continue
+        before, after = neighbour(i, -1), neighbour(i, 1)
+        if before is None or lines[before].strip() or len(lines[before]) >= 20:
+            continue
+        if after is not None and lines[after].strip():
+            continue
+        skip[i] = int(line.strip()) + 1
+        skip[before] = None
+        if after is not None:
+            skip[after] = None
+        footer = neighbour(before, -1)
+        gaps = before - (footer or 0) - 1
+        if footer is not None and gaps == 0 and len(lines[footer].split()) <= 10:
+            above = footer - 1
+            run = 0
+            while above >= 0 and lines[above] == "":
+                run, above = run + 1, above - 1
+            if run >= 2:
+                skip[footer] = None
+    return skip
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Blocks from Markdown or plain text: blank lines, headings, list items, numbered paragraphs, tables."""
+    blocks: list[Block] = []
+    current: Block | None = None
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        stripped = line.strip()
+        if not stripped:
+            current = None
+            continue
+        heading = _MD_HEADING.match(stripped)
+        note = _MD_FOOTNOTE.match(stripped)
+        listed = _MD_LIST.match(line)
+        if stripped.startswith("|"):
+            if re.fullmatch(r"\|?[\s:|-]+\|?", stripped):
+                continue
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            row = " | ".join(re.sub(r"\.{3,}", "", c).strip() for c in cells if c.strip())
+            if current is None or current.kind != "table":
+                current = Block("table")
+                blocks.append(current)
+            if row:
+                current.lines.append(row)
+            continue
+        if heading:
+            blocks.append(Block("heading", [heading.group(2)], level=len(heading.group(1))))
+            current = None
+            continue
+        if note and note.group(4) is not None and (note.group(1) or note.group(2) or note.group(3)):
+            label = note.group(2) or note.group(3) or _superscript_digits(note.group(1))
+            current = Block("footnote", [note.group(4)], label=label)
+            blocks.append(current)
+            continue
+        if _PUA.match(stripped) or listed:
+            current = Block("body", [listed.group(1) if listed else _PUA.sub("", stripped)], bullet=True)
+            blocks.append(current)
+            continue
+        if current is None or current.kind == "table" or _NUMBERED.match(stripped):
+            current = Block("body")
+            blocks.append(current)
+        current.lines.append(stripped)
+    return blocks
+
+
+_SUPERSCRIPTS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
+
+
+def _superscript_digits(text: str) -> str:
+    return text.translate(_SUPERSCRIPTS)
+
+
+def clean_inline(text: str) -> str:
+    """Markdown emphasis, links, escapes and HTML superscript tags out; the words stay."""
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)", r"\1", text)
+    text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)
+    text = re.sub(r"(?<!\\)(\*\*|__)", "", text)
+    text = re.sub(r"(?<![\\\w])\*(?=\S)|(?<=\S)(?<!\\)\*(?!\w)", "", text)
+    text = re.sub(r"(?<!\\)\*", "", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>])", r"\1", text)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    return " ".join(text.split())
+
+
+def strip_markers(text: str, labels: set[str]) -> tuple[str, list[str]]:
+    """Footnote markers out of body text: superscripts, <sup>n</sup>, and digits glued to a word
+    when the document has a footnote with that label ("workshop1", "session.2")."""
+    found: list[str] = []
+
+    def sup(m: re.Match[str]) -> str:
+        found.append(_superscript_digits(m.group(0)))
+        return ""
+
+    text = re.sub(r"(?<=\S)[¹²³⁴⁵⁶⁷⁸⁹⁰]+", sup, text)
+
+    def tag(m: re.Match[str]) -> str:
+        found.append(m.group(1))
+        return ""
+
+    text = re.sub(r"\s?<sup>(\w+)</sup>", tag, text)
+    if labels:
+        def glued(m: re.Match[str]) -> str:
+            if m.group(2) in labels:
+                found.append(m.group(2))
+                return m.group(1)
+            return m.group(0)
+
+        text = re.sub(r"((?:[A-Za-z]{3,}|[A-Za-z][.,;:”’)]))(\d{1,3})(?=[\s,.;:)]|$)", glued, text)
+    return "\n".join(" ".join(line.split()) for line in text.split("\n")), found
