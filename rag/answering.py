@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .embedding import Embedder
-from .evidence import QueryTerms, context_text, missing_terms, query_terms
+from .evidence import QueryTerms, answer_type_bonus, context_text, focus_stems, missing_terms, query_terms
 from .grounding import sentence_spans, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
@@ -28,11 +28,11 @@ def _stage(hit: Hit, name: str) -> float:
     return dict(hit.stage_scores).get(name, hit.score)
 
 
-def _lexical_overlap(terms: QueryTerms, text: str) -> float:
-    if not terms.stems:
+def _overlap(focus: tuple[str, ...], text: str) -> float:
+    if not focus:
         return 0.0
     stems = {stem(w) for w in content_words(text)}
-    return sum(s in stems for s in terms.stems) / len(terms.stems)
+    return sum(s in stems for s in focus) / len(focus)
 
 
 def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTerms) -> list[_Sentence]:
@@ -52,7 +52,9 @@ def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTer
     sentences = []
     for (hit, start, end, text), cosine in zip(spans, cosines, strict=True):
         passage = _stage(hit, "cosine")
-        score = 0.55 * float(cosine) + 0.25 * passage + 0.2 * _lexical_overlap(terms, text)
+        focus = focus_stems(terms, hit.chunk)
+        score = (0.55 * float(cosine) + 0.25 * passage + 0.25 * _overlap(focus, text)
+                 + answer_type_bonus(query, text))
         sentences.append(_Sentence(hit, start, end, text, score))
     sentences.sort(key=lambda s: -s.score)
     return sentences

@@ -46,7 +46,10 @@ class Embedder:
     def model(self) -> Any:
         offline_environment()
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
 
         if self.settings.threads > 0:
             torch.set_num_threads(self.settings.threads)
@@ -59,7 +62,7 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:

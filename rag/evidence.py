@@ -33,6 +33,7 @@ class QueryTerms:
     numbers: tuple[str, ...]  # non-year numbers, e.g. an objective number
     names: tuple[str, ...]  # proper names and acronyms, lower-cased
     stems: tuple[str, ...]  # stems of the content words
+    question: str = ""
 
 
 def query_terms(question: str) -> QueryTerms:
@@ -46,7 +47,7 @@ def query_terms(question: str) -> QueryTerms:
             continue
         names.append(lower)
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
-    return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems)
+    return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question)
 
 
 def context_text(chunk: Chunk) -> str:
@@ -80,7 +81,35 @@ def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
     wrong_year = terms.years and chunk.year is not None and str(chunk.year) not in terms.years
     if wrong_year and not any(y in chunk.text for y in terms.years):
         score -= 0.15
-    if terms.stems:
+    focus = focus_stems(terms, chunk)
+    if focus:
         text_stems = {stem(w) for w in content_words(chunk.text)}
-        score += 0.05 * sum(s in text_stems for s in terms.stems) / len(terms.stems)
-    return score
+        score += 0.1 * sum(s in text_stems for s in focus) / len(focus)
+    return score + answer_type_bonus(terms.question, chunk.text)
+
+
+_PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Amb|Ambassador|H\.\s?E|Minister|Secretary)\.?\s+[A-Z][a-z]")
+_DATE_WORDS = re.compile(r"\b(?:(?:19|20)\d{2}|January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December)\b")
+_HAS_NUMBER = re.compile(r"\d")
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """Who wants a person, how many a number, when a date: a small push toward sentences of that type."""
+    q = question.lower()
+    if re.match(r"\s*(?:who|by whom)\b", q) or " chaired " in f" {q} ":
+        return 0.12 if _PERSON.search(sentence) else 0.0
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
+        return 0.08 if _HAS_NUMBER.search(sentence) else 0.0
+    if re.match(r"\s*when\b", q) or "what date" in q or "which year" in q:
+        return 0.08 if _DATE_WORDS.search(sentence) else 0.0
+    return 0.0
+
+
+def focus_stems(terms: QueryTerms, chunk: Chunk) -> tuple[str, ...]:
+    """The question's content stems that the passage's report title and place do not already account
+    for: what the passage itself must be about ("return" in "...Geneva workshop ... on return?")."""
+    meta = " ".join([chunk.title, chunk.place or ""])
+    meta_stems = {stem(w) for w in content_words(meta)}
+    focus = tuple(s for s in terms.stems if s not in meta_stems)
+    return focus or terms.stems

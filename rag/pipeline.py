@@ -11,7 +11,7 @@ from dataclasses import replace
 from .answering import abstain, compose
 from .conversation import rewrite
 from .embedding import Embedder
-from .errors import GroundingError, QuestionError
+from .errors import GroundingError, QuestionError, StoreError
 from .generator import rephrase
 from .grounding import verify_quote
 from .ingest import IngestProgress, IngestReport, ingest
@@ -46,9 +46,13 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: LoadedIndex | None = None):
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding)
-        self.index = index or load_index(
-            settings.paths.index, expect_model=self.embedder.name, expect_dimension=self.embedder.dimension
-        )
+        # The index first: a missing or damaged index is reported before the model is loaded.
+        self.index = index or load_index(settings.paths.index, expect_model=self.embedder.name)
+        if self.index.manifest.dimension != self.embedder.dimension:
+            raise StoreError(
+                f"{self.index.path}: {self.index.manifest.dimension}-d vectors, the model gives "
+                f"{self.embedder.dimension}; run 'rag ingest' to rebuild"
+            )
         self.retriever = Retriever(self.index, self.embedder, settings.retrieval)
         self._chunks = {c.chunk_id: c for c in self.index.chunks}
 

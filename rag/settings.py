@@ -50,7 +50,7 @@ class RetrievalSettings:
 @dataclass(frozen=True, slots=True)
 class AnsweringSettings:
     min_passage_score: float = 0.30  # below this the nearest passage does not support an answer
-    min_sentence_score: float = 0.45
+    min_sentence_score: float = 0.30
     max_quotes: int = 3
     max_question_words: int = 200
     generator_url: str = ""  # OpenAI-compatible endpoint; empty disables the generator
@@ -169,6 +169,7 @@ def offline_environment() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 __all__ = ["Settings", "load_settings", "offline_environment"]
