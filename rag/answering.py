@@ -60,11 +60,21 @@ def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTer
     return sentences
 
 
-def _select(sentences: list[_Sentence], terms: QueryTerms, max_quotes: int) -> tuple[list[_Sentence], list[str]]:
-    """Best sentence first, then others that cover specifics it lacks or score nearly as well."""
+def _strip_specifics(terms: QueryTerms, text: str) -> str:
+    for value in (*terms.years, *terms.numbers):
+        text = text.replace(value, " ")
+    return text
+
+
+def _select(
+    sentences: list[_Sentence], terms: QueryTerms, max_quotes: int, query: str
+) -> tuple[list[_Sentence], list[str]]:
+    """Best sentence first, then others that score nearly as well, or that supply a specific the
+    question names (a second report, place or year) while answering in kind (a number for "how many")."""
     best = sentences[0]
     chosen = [best]
     missing = missing_terms(terms, context_text(best.hit.chunk))
+    typed = answer_type_bonus(query, "Ms. X 1 January 2000") > 0  # the question expects a type
     for sentence in sentences[1:]:
         if len(chosen) == max_quotes:
             break
@@ -73,9 +83,12 @@ def _select(sentences: list[_Sentence], terms: QueryTerms, max_quotes: int) -> t
             continue
         context = context_text(sentence.hit.chunk)
         covers = [m for m in missing if m not in missing_terms(terms, context)]
-        if covers or sentence.score >= best.score - 0.05:
+        in_kind = not typed or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
+        if covers and in_kind and sentence.score >= best.score - 0.12:
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]
+        elif not covers and sentence.score >= best.score - 0.05:
+            chosen.append(sentence)
     return chosen, missing
 
 
@@ -115,7 +128,7 @@ def compose(
     sentences = _candidates(query, hits, embedder, terms)
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
-    chosen, missing = _select(sentences, terms, settings.max_quotes)
+    chosen, missing = _select(sentences, terms, settings.max_quotes, query)
     if missing:
         shown = ", ".join(f"“{m}”" for m in missing)
         return abstain(
