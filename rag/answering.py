@@ -67,7 +67,7 @@ def _strip_specifics(terms: QueryTerms, text: str) -> str:
 
 
 def _select(
-    sentences: list[_Sentence], terms: QueryTerms, max_quotes: int, query: str
+    sentences: list[_Sentence], terms: QueryTerms, settings: AnsweringSettings, query: str
 ) -> tuple[list[_Sentence], list[str]]:
     """Best sentence first, then others that score nearly as well, or that supply a specific the
     question names (a second report, place or year) while answering in kind (a number for "how many")."""
@@ -76,7 +76,7 @@ def _select(
     missing = missing_terms(terms, context_text(best.hit.chunk))
     typed = answer_type_bonus(query, "Ms. X 1 January 2000") > 0  # the question expects a type
     for sentence in sentences[1:]:
-        if len(chosen) == max_quotes:
+        if len(chosen) == settings.max_quotes:
             break
         where = (sentence.hit.chunk.doc, sentence.hit.chunk.paragraph_index)
         if any((s.hit.chunk.doc, s.hit.chunk.paragraph_index) == where for s in chosen):
@@ -84,7 +84,7 @@ def _select(
         context = context_text(sentence.hit.chunk)
         covers = [m for m in missing if m not in missing_terms(terms, context)]
         in_kind = not typed or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
-        if covers and in_kind and sentence.score >= best.score - 0.12:
+        if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]
         elif not covers and sentence.score >= best.score - 0.05:
@@ -128,7 +128,7 @@ def compose(
     sentences = _candidates(query, hits, embedder, terms)
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
-    chosen, missing = _select(sentences, terms, settings.max_quotes, query)
+    chosen, missing = _select(sentences, terms, settings, query)
     if missing:
         shown = ", ".join(f"“{m}”" for m in missing)
         return abstain(

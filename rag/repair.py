@@ -118,7 +118,8 @@ def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
             or bool(_PUA.match(stripped))
         )
         if starts:
-            current = Block("body", page=page, bullet=line.startswith(" ") and after_gap or bool(_PUA.match(stripped)))
+            bullet = (line.startswith(" ") and after_gap) or bool(_PUA.match(stripped))
+            current = Block("body", page=page, bullet=bullet)
             blocks.append(current)
             pending_break = False
         assert current is not None
