@@ -74,7 +74,7 @@ def _classify(block: Block, text: str, markdown: bool, previous: str) -> tuple[s
         return "heading", 3
     if not markdown and _is_heading_text(text) and (not _NUMBER.match(text) or len(text.split()) <= 12):
         return "heading", 2
-    if not markdown and block.bullet and len(text.split()) <= 30 and not _TERMINAL.search(text):
+    if not markdown and len(text.split()) <= 30 and not _TERMINAL.search(text) and text[:1].isupper():
         return "heading", 1  # a title block standing alone, e.g. a report's cover lines
     if block.bullet and not _NUMBER.match(text):
         return "list", 0

@@ -115,6 +115,8 @@ def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
             or (bool(_NUMBERED.match(stripped)) and (not previous or bool(_END.search(previous.rstrip()))
                                                      or bool(_NUMBERED_PARAGRAPH.match(stripped))))
             or (previous.endswith("  ") and bool(previous.strip()))
+            or (line.startswith(" ") and bool(_END.search(previous.rstrip())) and stripped[:1].isupper())
+            or (len(current.lines) == 1 and _looks_like_heading_line(previous) and stripped[:1].isupper())
             or bool(_PUA.match(stripped))
         )
         if starts:
@@ -125,6 +127,12 @@ def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
         assert current is not None
         current.lines.append(_PUA.sub("", line))  # trailing spaces kept: two mark a paragraph end
     return blocks, pages
+
+
+def _looks_like_heading_line(line: str) -> bool:
+    """A short line standing alone without end punctuation: a heading, not a paragraph's first line."""
+    text = line.strip()
+    return 0 < len(text) <= 60 and len(text.split()) <= 9 and not _END.search(text) and not text.endswith(",")
 
 
 def _footer_lines(lines: list[str]) -> dict[int, int | None]:
@@ -249,5 +257,5 @@ def strip_markers(text: str, labels: set[str]) -> tuple[str, list[str]]:
                 return m.group(1)
             return m.group(0)
 
-        text = re.sub(r"((?:[A-Za-z]{3,}|[A-Za-z][.,;:”’)]))(\d{1,3})(?=[\s,.;:)]|$)", glued, text)
+        text = re.sub(r"((?:[A-Za-z]{3,}|[A-Za-z][.,;:”’)]))(\d{1,3})(?=[\s,.;:)”’]|$)", glued, text)
     return "\n".join(" ".join(line.split()) for line in text.split("\n")), found
