@@ -138,7 +138,8 @@ def test_a_page_footer_inside_a_sentence_is_removed_and_gives_the_page_number():
         "migration.  ",
     ] * 3))
     assert bodies(doc)[0] == ("The Regional Economic Communities (RECs), especially in Africa, and the MICIC and "
-                              "Nansen initiatives are some of the functional examples of cooperative frameworks on migration.")
+                              "Nansen initiatives are some of the functional examples of cooperative frameworks "
+                              "on migration.")
     assert "Compendium" not in doc.text
     assert doc.paragraphs[-1].page == 20
 
