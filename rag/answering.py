@@ -74,7 +74,8 @@ def _select(
     best = sentences[0]
     chosen = [best]
     missing = missing_terms(terms, context_text(best.hit.chunk))
-    typed = answer_type_bonus(query, "Ms. X 1 January 2000") > 0  # the question expects a type
+    # A "how many" question joined with a second place or year must get a number for each.
+    counting = answer_type_bonus(query, "1") > 0
     for sentence in sentences[1:]:
         if len(chosen) == settings.max_quotes:
             break
@@ -83,7 +84,7 @@ def _select(
             continue
         context = context_text(sentence.hit.chunk)
         covers = [m for m in missing if m not in missing_terms(terms, context)]
-        in_kind = not typed or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
+        in_kind = not counting or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
         if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]

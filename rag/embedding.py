@@ -50,6 +50,7 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()  # token-count calls on long paragraphs warn
 
         if self.settings.threads > 0:
             torch.set_num_threads(self.settings.threads)

@@ -41,10 +41,12 @@ def query_terms(question: str) -> QueryTerms:
     numbers = tuple(dict.fromkeys(n for n in _NUMBER.findall(question) if n not in years))
     names = []
     for match in _NAME.finditer(question):
-        word = match.group(0)
+        word = re.sub(r"['’]s$", "", match.group(0))
         lower = word.lower()
         if lower in _QUESTION_WORDS or lower in STOPWORDS or lower in _MONTHS:
             continue
+        if match.start() == len(question) - len(question.lstrip()) and not word.isupper():
+            continue  # the question's first word is capitalised for grammar, not as a name
         names.append(lower)
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
     return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question)

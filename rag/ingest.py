@@ -14,7 +14,7 @@ import numpy as np
 from .catalog import load_catalog
 from .chunking import chunk_document
 from .embedding import Embedder
-from .errors import LoaderError, RagError, StoreError
+from .errors import LoaderError, StoreError
 from .loaders import SUPPORTED_SUFFIXES, load_file
 from .paragraphs import QualityReport, build_document, quality_report
 from .settings import Settings
@@ -78,35 +78,25 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
     catalog = load_catalog(corpus, settings.paths.catalog)
     index_settings = _index_settings(settings, catalog_sha)
     previous = _previous(settings, embedder)
-    same_shape = previous is not None and previous.manifest.index_settings == index_settings
 
+    # Every file is parsed again (cheap, and a repair fix reaches old files); embedding, the costly
+    # step, is reused for every chunk whose text the previous build already holds.
     documents: list[Document] = []
     statuses: list[FileStatus] = []
     quality: list[QualityReport] = []
-    reused: list[str] = []
     for done, path in enumerate(files, start=1):
         doc = path.relative_to(corpus).as_posix()
         sha = sha256_bytes(path)
-        old = previous.manifest.file(doc) if previous and same_shape else None
-        if previous and old and old.sha256 == sha and old.status == "ok" and doc in previous.documents:
-            document = previous.documents[doc]
-            reused.append(doc)
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            statuses.append(FileStatus(doc, sha, "failed", f"unsupported file type '{path.suffix}'"))
-            if progress:
-                progress("read", done, len(files))
-            continue
+        try:
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise LoaderError(f"{doc}: unsupported file type '{path.suffix}'")
+            document = build_document(load_file(path, corpus), catalog.entry(doc), sha256=sha)
+        except LoaderError as exc:
+            statuses.append(FileStatus(doc, sha, "failed", str(exc)))
+            log.warning("skipped %s: %s", doc, exc)
         else:
-            try:
-                document = build_document(load_file(path, corpus), catalog.entry(doc), sha256=sha)
-            except LoaderError as exc:
-                statuses.append(FileStatus(doc, sha, "failed", str(exc)))
-                log.warning("skipped %s: %s", doc, exc)
-                if progress:
-                    progress("read", done, len(files))
-                continue
-        documents.append(document)
-        quality.append(quality_report(document))
+            documents.append(document)
+            quality.append(quality_report(document))
         if progress:
             progress("read", done, len(files))
 
@@ -120,7 +110,9 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
         statuses.append(FileStatus(document.doc, document.sha256, "ok", None, per_doc[document.doc], document.warnings))
     statuses.sort(key=lambda s: s.doc)
 
-    vectors, embedded = _vectors(chunks, previous, embedder, progress)
+    vectors, fresh = _vectors(chunks, previous, embedder, progress)
+    changed = {chunks[i].doc for i in fresh}
+    reused = [d.doc for d in documents if d.doc not in changed]
     manifest = Manifest(
         model=embedder.name,
         dimension=embedder.dimension,
@@ -135,14 +127,14 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
         quality=tuple(quality),
         reused_files=tuple(reused),
         chunks=len(chunks),
-        embedded_chunks=embedded,
+        embedded_chunks=len(fresh),
         seconds=time.perf_counter() - began,
     )
 
 
 def _vectors(
     chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, list[int]]:
     """Reuse the previous build's vector for any chunk whose text is unchanged; embed the rest."""
     vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     old_positions: dict[str, int] = {}
@@ -158,7 +150,7 @@ def _vectors(
                 progress("embed", done, total)
 
         vectors[todo] = embedder.encode([chunks[i].text for i in todo], progress=embed_progress)
-    return vectors, len(todo)
+    return vectors, todo
 
 
-__all__ = ["IngestReport", "RagError", "corpus_files", "ingest"]
+__all__ = ["IngestReport", "corpus_files", "ingest"]

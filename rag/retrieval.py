@@ -75,10 +75,9 @@ class Retriever:
         n = len(self.index.chunks)
         depth = n if filters else min(n, cfg.candidates)
         dense: list[tuple[int, float]] = []
-        query_vector = None
-        if cfg.dense or cfg.rerank:
-            query_vector = self.embedder.encode_query(query)
-        if cfg.dense and query_vector is not None:
+        # Always embedded: answering scores passages by cosine whichever retrievers ran.
+        query_vector = self.embedder.encode_query(query)
+        if cfg.dense:
             dense = self.index.search(query_vector, depth)
         lexical = self.lexical.search(query, depth) if cfg.bm25 else []
         allowed = [c for c in self._fuse(dense, lexical, cfg.rrf_k) if filters.allows(self.index.chunks[c.position])]
@@ -87,7 +86,7 @@ class Retriever:
             return []
         positions = [c.position for c in allowed]
         vectors = self.index.vectors(positions)
-        cosines = vectors @ query_vector if query_vector is not None else np.zeros(len(positions))
+        cosines = vectors @ query_vector
         terms = query_terms(query)
         scored = []
         for cand, cosine in zip(allowed, cosines, strict=True):
