@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     level = logging.WARNING - 10 * args.verbose if not args.quiet else logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    import bm25s  # noqa: F401 - it sets its own logger's level on import; ours must come after
+
     logging.getLogger("bm25s").setLevel(max(level, logging.WARNING))
     try:
         settings = _settings(args)
