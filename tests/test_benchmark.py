@@ -1,0 +1,26 @@
+"""The benchmark script runs end to end in its quick mode and writes the figures it promises."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_quick_benchmark_writes_every_section(tmp_path, monkeypatch):
+    out = tmp_path / "bench.json"
+    module = runpy.run_path(str(ROOT / "eval" / "benchmark.py"))
+    monkeypatch.setattr(sys, "argv", ["benchmark.py"])
+    assert module["main"](["--quick", "--no-langchain", "--corpus", str(ROOT / "tests/data/tiny_corpus"),
+                           "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["ingest"]["chunks"] > 5 and data["ingest"]["index_bytes"] > 0
+    assert data["embedding"]["ours_per_s"] > 0 and data["embedding"]["ratio"] > 0
+    assert data["ask"]["total"]["p95_ms"] >= data["ask"]["total"]["p50_ms"] > 0
+    flat = next(r for r in data["scaling"] if r["index"] == "flat")
+    assert flat["recall@10_vs_flat"] == 1.0
+    assert {r["index"][:4] for r in data["scaling"]} == {"flat", "hnsw", "ivf4"}
+    assert data["peak_rss_mb"] > 0
