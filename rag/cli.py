@@ -62,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N gold items")
     _common(p)
 
+    p = sub.add_parser("serve", help="the chat UI in a browser (builds the index first if there is none)")
+    p.add_argument("--host", default=None, help="interface to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: 7860)")
+    _common(p, corpus=True)
+
     p = sub.add_parser("settings", help="print the resolved settings and their variables")
     _common(p, corpus=True)
     return ap
@@ -222,7 +227,15 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "settings": cmd_settings}
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve
+
+    serve(settings, args.host or settings.serve.host, args.port or settings.serve.port)
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve,
+            "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

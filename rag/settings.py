@@ -62,7 +62,7 @@ class AnsweringSettings:
 class ServeSettings:
     host: str = "127.0.0.1"
     port: int = 7860
-    feedback_file: Path = Path("index/feedback.jsonl")
+    feedback_file: Path = Path("feedback.jsonl")  # a relative path lives in the index folder
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,42 @@ def test_settings_command_prints_every_setting_with_its_variable():
     out = rag("settings").stdout
     assert "retrieval.k" in out
     assert "RAG_RETRIEVAL_K" in out
+
+
+@pytest.mark.slow
+def test_serve_builds_a_missing_index_then_answers_through_the_web_api(tmp_path):
+    import shutil
+    import socket
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from gradio_client import Client
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny_corpus", corpus)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--index", str(tmp_path / "index"), "--corpus", str(corpus),
+         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "rag serve did not come up in 240 s"
+                time.sleep(1)
+        assert (tmp_path / "index" / "CURRENT").exists()
+        answer = Client(url, verbose=False).predict("Who chaired the Bangkok workshop?", api_name="/ask")
+        assert not answer["abstained"] and "Ingrid Halvorsen" in answer["answer"]
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "No index in" in output and f"Serving on {url.rstrip('/')}" in output

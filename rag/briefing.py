@@ -1,0 +1,219 @@
+"""Briefing notes: quotes collected from answers, re-verified against the index, exported to DOCX or Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from .errors import GroundingError
+from .records import section_label
+from .types import Chunk, Citation, Hit, Quote
+
+UNVERIFIED = "⚠ could not be re-verified against the current index"
+
+
+class Verifier(Protocol):
+    """Anything that re-proves a quote (the Assistant does)."""
+
+    def verify(self, doc: str, start: int, end: int, text: str) -> Quote: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoteItem:
+    """One quote in a note, with everything needed to cite it and to re-prove it later."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+    title: str
+    date: str | None = None
+    place: str | None = None
+    section: tuple[str, ...] = ()
+    paragraph: str | None = None
+    page: int | None = None
+    chunk_id: str = ""
+    annotation: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a note quote cannot be empty")
+        if len(self.text) != self.end - self.start:
+            raise ValueError("note quote text length does not match its offsets")
+
+    @classmethod
+    def from_quote(cls, quote: Quote, chunk: Chunk) -> NoteItem:
+        return cls(
+            doc=quote.doc, start=quote.start, end=quote.end, text=quote.text, title=chunk.title,
+            date=chunk.date, place=chunk.place, section=chunk.section, paragraph=chunk.paragraph,
+            page=chunk.page, chunk_id=chunk.chunk_id,
+        )
+
+    @classmethod
+    def from_citation(cls, citation: Citation) -> NoteItem:
+        return cls.from_quote(citation.quote, citation.chunk)
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> NoteItem:
+        """The whole passage of a retrieved hit (chunks are verbatim slices of their document)."""
+        c = hit.chunk
+        return cls.from_quote(Quote(doc=c.doc, text=c.text, start=c.start, end=c.end), c)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.doc, self.start, self.end)
+
+    @property
+    def citation(self) -> str:
+        """Full citation: report (place, date), section, paragraph, page."""
+        where = ", ".join(p for p in (self.place, self.date) if p)
+        parts = [self.title + (f" ({where})" if where else "")]
+        if self.section:
+            parts.append(f"section “{section_label(self.section)}”")
+        if self.paragraph:
+            parts.append(f"para. {self.paragraph}")
+        if self.page is not None:
+            parts.append(f"p. {self.page}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingNote:
+    """An ordered, titled list of quotes; every operation returns a new note."""
+
+    title: str = "Briefing note"
+    items: tuple[NoteItem, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: NoteItem) -> BriefingNote:
+        """Append a quote; the same quote (document and offsets) is kept once."""
+        if any(i.key == item.key for i in self.items):
+            return self
+        return replace(self, items=(*self.items, item))
+
+    def remove(self, index: int) -> BriefingNote:
+        self._check(index)
+        return replace(self, items=self.items[:index] + self.items[index + 1 :])
+
+    def move(self, index: int, step: int) -> BriefingNote:
+        """Move a quote up (step < 0) or down (step > 0); moves past either end stop there."""
+        self._check(index)
+        target = max(0, min(len(self.items) - 1, index + step))
+        items = list(self.items)
+        items.insert(target, items.pop(index))
+        return replace(self, items=tuple(items))
+
+    def annotate(self, index: int, annotation: str) -> BriefingNote:
+        self._check(index)
+        items = list(self.items)
+        items[index] = replace(items[index], annotation=annotation.strip())
+        return replace(self, items=tuple(items))
+
+    def retitle(self, title: str) -> BriefingNote:
+        return replace(self, title=title.strip() or "Briefing note")
+
+    def _check(self, index: int) -> None:
+        if not 0 <= index < len(self.items):
+            raise IndexError(f"the note has no quote {index + 1}")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedItem:
+    """A note quote after re-verification at export time."""
+
+    item: NoteItem
+    verified: bool
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str
+    date: str | None
+    place: str | None
+    doc: str
+
+    @property
+    def label(self) -> str:
+        where = ", ".join(p for p in (self.place, self.date) if p)
+        return self.title + (f" ({where})" if where else "") + f" — {self.doc}"
+
+
+def reverify(note: BriefingNote, verifier: Verifier) -> tuple[CheckedItem, ...]:
+    """Prove every quote again against the current index; a failure is recorded, never dropped."""
+    checked = []
+    for item in note.items:
+        try:
+            verifier.verify(item.doc, item.start, item.end, item.text)
+        except GroundingError as exc:
+            checked.append(CheckedItem(item, False, str(exc)))
+        else:
+            checked.append(CheckedItem(item, True))
+    return tuple(checked)
+
+
+def sources(note: BriefingNote) -> tuple[Source, ...]:
+    """The reports quoted, in order of first use."""
+    seen: dict[tuple[str, str], Source] = {}
+    for i in note.items:
+        seen.setdefault((i.doc, i.title), Source(i.title, i.date, i.place, i.doc))
+    return tuple(seen.values())
+
+
+def _today(date: dt.date | None) -> str:
+    return (date or dt.date.today()).isoformat()
+
+
+def _md_quote(text: str) -> str:
+    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+
+
+def to_markdown(note: BriefingNote, checked: Sequence[CheckedItem], date: dt.date | None = None) -> str:
+    """The note as Markdown: title, date, each quote as a block quote with citation and annotation, sources."""
+    lines = [f"# {note.title}", "", f"Date: {_today(date)}", ""]
+    for n, check in enumerate(checked, 1):
+        item = check.item
+        lines.append(f"## Quote {n}")
+        lines.append("")
+        if not check.verified:
+            lines += [f"**{UNVERIFIED}:** {check.problem}", ""]
+        lines += [_md_quote(item.text), "", f"— {item.citation}", ""]
+        if item.annotation:
+            lines += [f"*Note:* {item.annotation}", ""]
+    lines += ["## Sources", ""]
+    lines += [f"- {s.label}" for s in sources(note)] or ["- (none)"]
+    return "\n".join(lines) + "\n"
+
+
+def to_docx(note: BriefingNote, checked: Sequence[CheckedItem], path: Path, date: dt.date | None = None) -> Path:
+    """Write the note as a Word document at `path` (same content as the Markdown export)."""
+    from docx import Document as WordDocument
+    from docx.shared import RGBColor
+
+    word = WordDocument()
+    word.add_heading(note.title, level=0)
+    word.add_paragraph(f"Date: {_today(date)}")
+    for n, check in enumerate(checked, 1):
+        item = check.item
+        word.add_heading(f"Quote {n}", level=2)
+        if not check.verified:
+            run = word.add_paragraph().add_run(f"{UNVERIFIED}: {check.problem}")
+            run.bold = True
+            run.font.color.rgb = RGBColor(0xB0, 0x00, 0x00)
+        word.add_paragraph(item.text, style="Quote")
+        word.add_paragraph(f"— {item.citation}")
+        if item.annotation:
+            p = word.add_paragraph()
+            p.add_run("Note: ").italic = True
+            p.add_run(item.annotation)
+    word.add_heading("Sources", level=1)
+    for s in sources(note):
+        word.add_paragraph(s.label, style="List Bullet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    word.save(str(path))
+    return path

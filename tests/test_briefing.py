@@ -1,0 +1,116 @@
+"""Briefing notes: the note model, DOCX and Markdown export, and re-verification at export time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+
+from rag.briefing import UNVERIFIED, BriefingNote, NoteItem, reverify, sources, to_docx, to_markdown
+
+DAY = dt.date(2024, 5, 17)
+
+
+@pytest.fixture(scope="module")
+def items(tiny_assistant) -> tuple[NoteItem, NoteItem, NoteItem]:
+    chaired = tiny_assistant.ask("Who chaired the Bangkok workshop?")
+    recruitment = tiny_assistant.ask("What did the 2019 workshop recommend on fair recruitment?")
+    remittances = tiny_assistant.search("global average cost of sending remittances", k=1)
+    assert chaired.citations and recruitment.citations and remittances
+    return (NoteItem.from_citation(chaired.citations[0]), NoteItem.from_citation(recruitment.citations[0]),
+            NoteItem.from_hit(remittances[0]))
+
+
+def _texts(path: Path) -> list[str]:
+    return [p.text for p in WordDocument(str(path)).paragraphs]
+
+
+def test_a_note_item_keeps_the_citation_of_its_quote(items) -> None:
+    chaired = items[0]
+    assert "Ingrid Halvorsen" in chaired.text
+    assert chaired.doc == "bangkok-2016-workshop.txt"
+    assert chaired.citation.startswith(
+        "Report of the 2016 Bangkok thematic workshop on labour mobility (Bangkok, 2016-")
+    assert "para. 2" in chaired.citation
+
+
+def test_note_operations_add_move_annotate_remove_and_retitle(items) -> None:
+    a, b, c = items
+    note = BriefingNote().add(a).add(b).add(c).add(a)  # the same quote is kept once
+    assert [i.key for i in note.items] == [a.key, b.key, c.key]
+    assert [i.key for i in note.move(2, -1).items] == [a.key, c.key, b.key]
+    assert [i.key for i in note.move(0, -1).items] == [a.key, b.key, c.key]  # already first: stays
+    assert [i.key for i in note.move(0, 5).items] == [b.key, c.key, a.key]
+    assert note.annotate(1, "  check with ILO  ").items[1].annotation == "check with ILO"
+    assert [i.key for i in note.remove(0).items] == [b.key, c.key]
+    assert note.retitle("  Recruitment brief ").title == "Recruitment brief"
+    assert note.retitle("   ").title == "Briefing note"
+    assert len(note) == 3 and note.items[1].annotation == ""  # operations return new notes
+    with pytest.raises(IndexError):
+        note.remove(3)
+
+
+def test_sources_list_each_report_once_in_order_of_first_use(items) -> None:
+    a, b, _ = items
+    note = BriefingNote().add(b).add(a)
+    assert [s.doc for s in sources(note)] == ["geneva-2019-workshop.md", "bangkok-2016-workshop.txt"]
+
+
+def test_docx_export_holds_title_date_quotes_citations_annotations_and_sources(tiny_assistant, items, tmp_path) -> None:
+    a, b, _ = items
+    note = BriefingNote(title="Labour mobility brief").add(a).add(b).annotate(0, "Chair was Norwegian.")
+    checked = reverify(note, tiny_assistant)
+    assert all(c.verified for c in checked)
+    path = to_docx(note, checked, tmp_path / "brief.docx", date=DAY)
+
+    word = WordDocument(str(path))
+    texts = [p.text for p in word.paragraphs]
+    assert texts[0] == "Labour mobility brief"
+    assert "Date: 2024-05-17" in texts
+    quotes = [p.text for p in word.paragraphs if p.style.name == "Quote"]
+    assert quotes == [a.text, b.text]
+    assert f"— {a.citation}" in texts and f"— {b.citation}" in texts
+    assert "Note: Chair was Norwegian." in texts
+    sources_at = texts.index("Sources")
+    assert any("bangkok-2016-workshop.txt" in t for t in texts[sources_at:])
+    assert any("geneva-2019-workshop.md" in t for t in texts[sources_at:])
+    assert not any(UNVERIFIED in t for t in texts)
+
+
+def test_markdown_export_quotes_each_passage_as_a_block_quote(tiny_assistant, items) -> None:
+    a, b, _ = items
+    note = BriefingNote(title="Brief").add(a).add(b).annotate(1, "Follow up in Geneva.")
+    text = to_markdown(note, reverify(note, tiny_assistant), date=DAY)
+    assert text.startswith("# Brief\n\nDate: 2024-05-17\n")
+    assert f"> {a.text}\n\n— {a.citation}" in text
+    assert f"> {b.text}\n\n— {b.citation}" in text
+    assert "*Note:* Follow up in Geneva." in text
+    assert text.index("## Quote 1") < text.index("## Quote 2") < text.index("## Sources")
+    assert UNVERIFIED not in text
+
+
+def test_a_tampered_quote_is_flagged_at_export_not_silently_included(tiny_assistant, items, tmp_path) -> None:
+    a, b, _ = items
+    forged = replace(a, text=a.text.replace("Norway", "Sweden"))  # same length, same offsets
+    note = BriefingNote().add(forged).add(b)
+    checked = reverify(note, tiny_assistant)
+    assert [c.verified for c in checked] == [False, True]
+    assert "not verbatim" in (checked[0].problem or "")
+
+    markdown = to_markdown(note, checked, date=DAY)
+    flag = markdown.index(UNVERIFIED)
+    assert flag < markdown.index(forged.text) < markdown.index("## Quote 2")
+    assert markdown.count(UNVERIFIED) == 1
+
+    texts = _texts(to_docx(note, checked, tmp_path / "flagged.docx", date=DAY))
+    flagged = [i for i, t in enumerate(texts) if t.startswith(UNVERIFIED)]
+    assert len(flagged) == 1 and texts[flagged[0] + 1] == forged.text
+
+
+def test_a_quote_from_a_report_no_longer_indexed_is_flagged(tiny_assistant, items) -> None:
+    gone = replace(items[0], doc="removed-report.txt")
+    (checked,) = reverify(BriefingNote().add(gone), tiny_assistant)
+    assert not checked.verified and "no longer in the index" in (checked.problem or "")

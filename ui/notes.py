@@ -1,0 +1,83 @@
+"""The briefing-note panel: collected quotes, reorder, annotate, title, export (DOCX, Markdown)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from rag.briefing import BriefingNote, NoteItem, reverify, to_docx, to_markdown
+from rag.pipeline import Assistant
+
+from .render import note_item_html, note_summary
+
+
+def add_to_note(note: BriefingNote, version: int, item: NoteItem) -> tuple[BriefingNote, int]:
+    """Handler body for every "Add to note" button."""
+    if any(i.key == item.key for i in note.items):
+        gr.Info("That quote is already in the note.")
+        return note, version
+    count = len(note) + 1
+    gr.Info(f"Added to the note ({count} quote{'s' if count > 1 else ''}).")
+    return note.add(item), version + 1
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "briefing-note"
+
+
+def export_note(assistant: Assistant, note: BriefingNote, fmt: str) -> tuple[str | None, str]:
+    """Re-verify every quote, write the file, and say how many quotes could not be re-verified."""
+    if not note.items:
+        return None, "*The note is empty: add quotes from the source cards first.*"
+    checked = reverify(note, assistant)
+    folder = Path(tempfile.mkdtemp(prefix="rag-note-"))
+    path = folder / f"{_slug(note.title)}.{fmt}"
+    if fmt == "docx":
+        to_docx(note, checked, path)
+    else:
+        path.write_text(to_markdown(note, checked), encoding="utf-8")
+    bad = sum(not c.verified for c in checked)
+    status = (f"⚠️ **{bad} of {len(checked)} quotes could not be re-verified** against the current index; "
+              "they are flagged in the export.") if bad else f"All {len(checked)} quotes re-verified."
+    return str(path), f"Exported **{fmt.upper()}**. {status}"
+
+
+def note_panel(assistant: Assistant, demo: gr.Blocks, note: gr.State, version: gr.State) -> None:
+    """Build the panel inside the current layout. `version` changes only when the list's shape changes,
+    so typing an annotation never re-renders (and never steals focus from) the text box."""
+    title = gr.Textbox(label="Note title", value="Briefing note", elem_id="note-title")
+    title.input(lambda t, n: n.retitle(t), [title, note], [note], api_visibility="private",
+                trigger_mode="always_last")
+
+    @gr.render(inputs=[note], triggers=[version.change, demo.load])
+    def show_items(current: BriefingNote) -> None:
+        gr.Markdown(note_summary(current), elem_id="note-summary")
+        flags = {c.item.key: c.problem for c in reverify(current, assistant) if not c.verified}
+        for i, item in enumerate(current.items):
+            with gr.Group(elem_classes=["rag-note-entry"]):
+                gr.HTML(note_item_html(i + 1, item, flags.get(item.key)), elem_classes=["rag-note-html"])
+                box = gr.Textbox(value=item.annotation, label=f"Annotation for quote {i + 1}", lines=1,
+                                 key=f"annotation-{item.doc}-{item.start}-{item.end}", elem_classes=["rag-annotation"])
+                box.input(lambda text, n, i=i: n.annotate(i, text), [box, note], [note],
+                          api_visibility="private", trigger_mode="always_last")
+                with gr.Row():
+                    up = gr.Button("↑ Up", size="sm", interactive=i > 0)
+                    down = gr.Button("↓ Down", size="sm", interactive=i < len(current) - 1)
+                    remove = gr.Button("✕ Remove", size="sm", variant="stop")
+                up.click(lambda n, v, i=i: (n.move(i, -1), v + 1), [note, version], [note, version],
+                         api_visibility="private")
+                down.click(lambda n, v, i=i: (n.move(i, 1), v + 1), [note, version], [note, version],
+                           api_visibility="private")
+                remove.click(lambda n, v, i=i: (n.remove(i), v + 1), [note, version], [note, version],
+                             api_visibility="private")
+
+    with gr.Row():
+        docx_btn = gr.Button("Export DOCX", variant="primary", elem_id="export-docx")
+        md_btn = gr.Button("Export Markdown", elem_id="export-md")
+    status = gr.Markdown(elem_id="export-status")
+    file = gr.File(label="Download", interactive=False, elem_id="export-file")
+    docx_btn.click(lambda n: export_note(assistant, n, "docx"), [note], [file, status], api_visibility="private")
+    md_btn.click(lambda n: export_note(assistant, n, "md"), [note], [file, status], api_visibility="private")

@@ -1,0 +1,171 @@
+"""HTML and chat text for answers, source cards and note items. Every corpus or user string is escaped here."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.parse import quote as url_quote
+
+from rag.briefing import BriefingNote, NoteItem
+from rag.records import section_label
+from rag.types import Answer, Chunk, Paragraph
+
+# Characters a front-end template or Markdown/LaTeX renderer could act on, beyond HTML's own.
+_EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
+_MARKDOWN = re.compile(r"([*_\[\]()#+!|~-])")
+_LIST_START = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
+_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+CSS = """
+.rag-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 4px 0;
+           background: var(--background-fill-secondary);}
+.rag-card.rag-nearest {border-style: dashed;}
+.rag-card-head {font-weight: 600; margin-bottom: 2px;}
+.rag-n {display: inline-block; min-width: 2em; margin-right: 4px; color: var(--color-accent);}
+.rag-meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px;}
+.rag-para {margin: 6px 0; padding-left: 10px; border-left: 3px solid var(--color-accent); white-space: pre-wrap;
+           overflow-wrap: anywhere;}
+.rag-asked {font-size: 0.9em; color: var(--body-text-color-subdued); margin: 0 0 4px 2px;}
+.rag-para mark, .rag-context mark {background: #ffe58a; color: #000; padding: 0 1px;}
+.rag-context[open] {max-height: 420px; overflow-y: auto;}
+.rag-context summary {cursor: pointer; font-size: 0.9em; color: var(--color-accent);}
+.rag-context .rag-ctx {margin: 4px 0; font-size: 0.9em; white-space: pre-wrap; overflow-wrap: anywhere;}
+.rag-context .rag-ctx.rag-cited {border-left: 3px solid var(--color-accent); padding-left: 6px;}
+.rag-banner {border: 2px solid #c0392b; border-radius: 8px; padding: 8px 12px; margin-bottom: 6px;
+             background: rgba(192, 57, 43, 0.08);}
+.rag-banner b {color: #c0392b;}
+.rag-note-item {border-left: 3px solid var(--color-accent); padding: 4px 8px; margin-top: 6px;}
+.rag-note-item .rag-meta {color: var(--body-text-color); opacity: 0.8;}
+.rag-note-item.rag-note-flagged {border-left-color: #c0392b;}
+.rag-empty {color: var(--body-text-color-subdued); font-style: italic;}
+"""
+
+
+def esc(text: str | None) -> str:
+    """Inert HTML for any corpus or user text (quotes, $, braces and backticks too)."""
+    return html.escape(text or "", quote=True).translate(_EXTRA)
+
+
+def chat_text(text: str) -> str:
+    """Plain text made safe for the chatbot's Markdown: HTML escaped, Markdown syntax neutralised."""
+    safe = _LIST_START.sub(r"\1\\.", _MARKDOWN.sub(r"\\\1", text.replace("\\", "\\\\")))
+    return html.escape(safe, quote=False).replace("$", "&#36;")
+
+
+def answer_markdown(answer: Answer, shown: str | None = None) -> str:
+    """The chat message for an answer; `shown` is the part of the text streamed so far."""
+    body = chat_text(answer.text if shown is None else shown)
+    body = _MARKER.sub(r"**[\1]**", body)
+    lines = []
+    if answer.query.strip() != answer.question.strip():
+        lines.append(f"*Searched as:* “{chat_text(answer.query)}”\n")
+    if answer.abstained:
+        lines.append("⚠️ **Not an answer.** " + body)
+    else:
+        lines.append(body)
+    return "\n".join(lines)
+
+
+def error_markdown(message: str) -> str:
+    return "⚠️ **Cannot answer:** " + chat_text(message)
+
+
+def words_stream(text: str, step: int = 3) -> list[str]:
+    """Growing prefixes of `text`, a few words at a time, for streaming."""
+    bounds = [m.end() for m in re.finditer(r"\S+\s*", text)]
+    prefixes = [text[: bounds[i]] for i in range(step - 1, len(bounds), step)]
+    if not prefixes or prefixes[-1] != text:
+        prefixes.append(text)
+    return prefixes
+
+
+def pdf_link(corpus: Path, chunk: Chunk) -> str:
+    """A link to the PDF served by Gradio, opened at the cited page; empty for other formats."""
+    if not chunk.doc.lower().endswith(".pdf"):
+        return ""
+    path = url_quote(str((corpus / chunk.doc).resolve()))
+    page = f"#page={chunk.page}" if chunk.page else ""
+    label = f"open PDF at p. {chunk.page}" if chunk.page else "open PDF"
+    href = f"/gradio_api/file={path}{page}"
+    return f'<a class="rag-pdf" href="{esc(href)}" target="_blank" rel="noopener">{label}</a>'
+
+
+def meta_html(chunk: Chunk, corpus: Path) -> str:
+    parts = [p for p in (chunk.date, chunk.place) if p]
+    if chunk.section:
+        parts.append("section “" + section_label(chunk.section) + "”")
+    if chunk.paragraph:
+        parts.append(f"para. {chunk.paragraph}")
+    if chunk.page is not None:
+        parts.append(f"p. {chunk.page}")
+    parts.append(chunk.doc)
+    link = pdf_link(corpus, chunk)
+    return " · ".join(esc(p) for p in parts) + (f" · {link}" if link else "")
+
+
+def highlighted(paragraph: Paragraph | Chunk, start: int, end: int) -> str:
+    """The paragraph's text with document offsets [start, end) marked; escaped piece by piece."""
+    text = paragraph.text
+    a = max(0, min(len(text), start - paragraph.start))
+    b = max(a, min(len(text), end - paragraph.start))
+    if a == b:
+        return esc(text)
+    return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
+
+
+def context_html(paragraphs: Sequence[Paragraph], chunk: Chunk, start: int, end: int) -> str:
+    blocks = []
+    for p in paragraphs:
+        cited = p.index == chunk.paragraph_index
+        body = highlighted(p, start, end) if cited else esc(p.text)
+        number = f"<b>{esc(p.number)}</b> " if p.number and not p.text.startswith(p.number) else ""
+        tag = "<b>" + body + "</b>" if p.kind == "heading" else body
+        page = f' <span class="rag-meta">(p. {p.page})</span>' if p.page is not None else ""
+        blocks.append(f'<div class="rag-ctx{" rag-cited" if cited else ""}">{number}{tag}{page}</div>')
+    return ('<details class="rag-context"><summary>Show in context</summary>' + "".join(blocks) + "</details>")
+
+
+def card_html(
+    label: str, chunk: Chunk, start: int, end: int, corpus: Path,
+    context: Callable[[str, int, int], Sequence[Paragraph]], nearest: bool = False,
+) -> str:
+    """A source card: report, locator, the paragraph with the quote highlighted, and its context."""
+    paragraph = next(iter(context(chunk.chunk_id, 0, 0)), None) or chunk
+    return (
+        f'<div class="rag-card{" rag-nearest" if nearest else ""}" data-chunk="{esc(chunk.chunk_id)}">'
+        f'<div class="rag-card-head"><span class="rag-n">{esc(label)}</span>{esc(chunk.title)}</div>'
+        f'<div class="rag-meta">{meta_html(chunk, corpus)}</div>'
+        f'<div class="rag-para">{highlighted(paragraph, start, end)}</div>'
+        f"{context_html(context(chunk.chunk_id, 2, 2), chunk, start, end)}</div>"
+    )
+
+
+def asked_html(answer: Answer) -> str:
+    """Which question the cards belong to (the standalone query when it was rewritten)."""
+    return f'<div class="rag-asked">Sources for: “{esc(answer.query)}”</div>'
+
+
+def abstention_banner(answer: Answer) -> str:
+    return (
+        '<div class="rag-banner"><b>Not an answer.</b> The reports do not answer this question: '
+        f"{esc(answer.reason)} The passages below are the nearest the search found; "
+        "none of them answers the question.</div>"
+    )
+
+
+def note_item_html(n: int, item: NoteItem, flagged: str | None = None) -> str:
+    warn = f'<div class="rag-banner"><b>⚠ could not be re-verified:</b> {esc(flagged)}</div>' if flagged else ""
+    return (
+        f'<div class="rag-note-item{" rag-note-flagged" if flagged else ""}">{warn}'
+        f"<div><b>{n}.</b> “{esc(item.text)}”</div>"
+        f'<div class="rag-meta">— {esc(item.citation)}</div></div>'
+    )
+
+
+def note_summary(note: BriefingNote) -> str:
+    count = len(note)
+    return f"**{count} quote{'s' if count != 1 else ''}** in the note." if count else (
+        "*No quotes yet: use “Add to note” on a source card.*"
+    )

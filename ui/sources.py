@@ -1,0 +1,46 @@
+"""The source cards beside an answer: cited passages, or the nearest passages of a declined answer."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from rag.briefing import NoteItem
+from rag.pipeline import Assistant
+
+from .chat import Turn
+from .notes import add_to_note
+from .render import abstention_banner, asked_html, card_html
+
+
+def sources_panel(assistant: Assistant, turn: gr.State, note: gr.State, version: gr.State) -> None:
+    """Re-rendered whenever this session's latest turn changes."""
+    corpus = assistant.settings.paths.corpus
+
+    def add_button(label: str, item: NoteItem, elem_id: str) -> None:
+        button = gr.Button(label, size="sm", elem_classes=["rag-add"], elem_id=elem_id)
+        button.click(lambda n, v: add_to_note(n, v, item), [note, version], [note, version],
+                     api_visibility="private")
+
+    @gr.render(inputs=[turn])
+    def show_sources(current: Turn | None) -> None:
+        if current is None or current.answer is None:
+            gr.HTML('<p class="rag-empty">Sources for the latest answer appear here.</p>')
+            return
+        answer = current.answer
+        gr.HTML(asked_html(answer))
+        if answer.abstained:
+            gr.HTML(abstention_banner(answer), elem_id="not-an-answer")
+            for hit in answer.passages:
+                c = hit.chunk
+                with gr.Group():
+                    gr.HTML(card_html(f"Nearest #{hit.rank} ·", c, c.start, c.start, corpus, assistant.context,
+                                      nearest=True))
+                    add_button(f"Add passage {hit.rank} to note", NoteItem.from_hit(hit), f"add-passage-{hit.rank}")
+            return
+        for citation in answer.citations:
+            q = citation.quote
+            with gr.Group():
+                gr.HTML(card_html(f"[{citation.n}]", citation.chunk, q.start, q.end, corpus, assistant.context))
+                add_button(f"Add [{citation.n}] to note", NoteItem.from_citation(citation), f"add-quote-{citation.n}")
+        if not answer.citations:
+            gr.HTML('<p class="rag-empty">This answer cites no passage.</p>')
