@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .embedding import Embedder
-from .evidence import QueryTerms, answer_type_bonus, context_text, focus_stems, missing_terms, query_terms
+from .evidence import (
+    QueryTerms,
+    answer_type_bonus,
+    context_text,
+    focus_stems,
+    gives_required_type,
+    missing_terms,
+    query_terms,
+)
 from .grounding import sentence_spans, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
@@ -66,16 +75,31 @@ def _strip_specifics(terms: QueryTerms, text: str) -> str:
     return text
 
 
+_LEAD_MARGIN = 0.25
+_MULTI_PART = re.compile(r"\b(?:and|both|each|compare|respectively|versus|vs)\b|,", re.IGNORECASE)
+
+
 def _select(
     sentences: list[_Sentence], terms: QueryTerms, settings: AnsweringSettings, query: str
 ) -> tuple[list[_Sentence], list[str]]:
     """Best sentence first, then others that score nearly as well, or that supply a specific the
     question names (a second report, place or year) while answering in kind (a number for "how many")."""
-    best = sentences[0]
+    # A passage that mentions every specific the question names (its year, place, "Roundtable 4") leads,
+    # ahead of a closer-worded sentence about another meeting, if it answers nearly as well.
+    # A one-part "how many" / "when" question is led by a sentence that holds a number / date.
+    complete = [s for s in sentences if s.score >= settings.min_sentence_score
+                and s.score >= sentences[0].score - _LEAD_MARGIN
+                and not missing_terms(terms, context_text(s.hit.chunk))
+                and (_MULTI_PART.search(query) or gives_required_type(query, s.text, terms))]
+    best = complete[0] if complete else sentences[0]
+    sentences = [best, *(s for s in sentences if s is not best)]
     chosen = [best]
     missing = missing_terms(terms, context_text(best.hit.chunk))
     # A "how many" question joined with a second place or year must get a number for each.
     counting = answer_type_bonus(query, "1") > 0
+    # Only a question in several parts may be answered by several passages each supplying a specific;
+    # otherwise "the 2015 Summit" would be answered by a 2021 passage plus any passage that says "2015".
+    one_part = not _MULTI_PART.search(query)
     for sentence in sentences[1:]:
         if len(chosen) == settings.max_quotes:
             break
@@ -83,6 +107,10 @@ def _select(
         if any((s.hit.chunk.doc, s.hit.chunk.paragraph_index) == where for s in chosen):
             continue
         context = context_text(sentence.hit.chunk)
+        if one_part:
+            if not missing_terms(terms, context) and sentence.score >= best.score - 0.05:
+                chosen.append(sentence)
+            continue
         covers = [m for m in missing if m not in missing_terms(terms, context)]
         in_kind = not counting or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
         if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
@@ -130,6 +158,12 @@ def compose(
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, terms, settings, query)
+    if not _MULTI_PART.search(query) and not gives_required_type(query, chosen[0].text, terms):
+        kind = "date" if answer_type_bonus(query, "1") == 0 else "number"
+        return abstain(
+            question, query, hits,
+            f"the closest passages are on this topic but none gives the {kind} the question asks for.",
+        )
     if missing:
         shown = ", ".join(f"“{m}”" for m in missing)
         return abstain(

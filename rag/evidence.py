@@ -23,6 +23,12 @@ _QUESTION_WORDS = frozenset(
 _MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
+_ORDINALS = {w: str(i) for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
+# "Roundtable 5", "cluster 3", "Objectives 4 and 8": a number that names something, not a quantity.
+_LABELLED = re.compile(r"\b([A-Za-z][A-Za-z-]{2,})\s+(\d{1,3}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)\d{1,3})*)\b(?![.,]\d)")
+_NOT_LABELS = frozenset("than about around over under some nearly almost only top per by".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,28 @@ class QueryTerms:
     names: tuple[str, ...]  # proper names and acronyms, lower-cased
     stems: tuple[str, ...]  # stems of the content words
     question: str = ""
+    ordinals: tuple[str, ...] = ()  # "fourth" (a passage may say "fourth" or "4")
+    labelled: tuple[tuple[str, str], ...] = ()  # ("roundtable", "5"): the label must name that number
+
+
+def _labelled_numbers(question: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for match in _LABELLED.finditer(question):
+        label = match.group(1).lower()
+        if label in _NOT_LABELS or label in STOPWORDS or label in _MONTHS or label in _QUESTION_WORDS - {
+                "session", "workshop", "meeting", "report"}:
+            continue
+        if label.endswith(("ed", "ing")) and label not in {"meeting", "briefing"}:
+            continue  # "attended 87", "including 12": a verb before a quantity, not a label
+        pairs += [(label, n) for n in re.findall(r"\d+", match.group(2))]
+    return tuple(dict.fromkeys(pairs))
+
+
+def _labelled_present(label: str, number: str, context: str) -> bool:
+    """"roundtable 5" in "Roundtables 3, 4 and 5" or "roundtable 5"; the label's stem, then a number list."""
+    root = re.escape(stem(label)[:max(4, len(stem(label)) - 1)])
+    between = r"(?:\d{1,3}\s*(?:,|and|&|-|–)\s*)*"
+    return re.search(rf"\b{root}\w*\s+(?:no\.?\s*)?{between}{number}\b", context) is not None
 
 
 def query_terms(question: str) -> QueryTerms:
@@ -49,7 +77,10 @@ def query_terms(question: str) -> QueryTerms:
             continue  # the question's first word is capitalised for grammar, not as a name
         names.append(lower)
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
-    return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question)
+    labelled = _labelled_numbers(question)
+    numbers = tuple(n for n in numbers if n not in {number for _, number in labelled})
+    ordinals = tuple(dict.fromkeys(m.lower() for m in _ORDINAL.findall(question)))
+    return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question, ordinals, labelled)
 
 
 def context_text(chunk: Chunk) -> str:
@@ -69,13 +100,16 @@ def missing_terms(terms: QueryTerms, chunk_context: str) -> list[str]:
     missing = [y for y in terms.years if y not in chunk_context]
     missing += [n for n in terms.numbers if not re.search(rf"\b{re.escape(n)}\b", chunk_context)]
     missing += [n for n in terms.names if not _name_present(n, chunk_context)]
+    missing += [f"{label} {n}" for label, n in terms.labelled if not _labelled_present(label, n, chunk_context)]
+    missing += [o for o in terms.ordinals
+                if not re.search(rf"\b(?:{o}|{_ORDINALS[o]}(?:st|nd|rd|th)?)\b", chunk_context)]
     return missing
 
 
 def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
     """A bonus in [-0.15, 0.25] for matching the question's specifics, a penalty for the wrong year."""
     context = context_text(chunk)
-    specifics = len(terms.years) + len(terms.numbers) + len(terms.names)
+    specifics = len(terms.years) + len(terms.numbers) + len(terms.names) + len(terms.labelled) + len(terms.ordinals)
     score = 0.0
     if specifics:
         found = specifics - len(missing_terms(terms, context))
@@ -106,6 +140,22 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     if re.match(r"\s*when\b", q) or "what date" in q or "which year" in q:
         return 0.08 if _DATE_WORDS.search(sentence) else 0.0
     return 0.0
+
+
+def gives_required_type(question: str, sentence: str, terms: QueryTerms) -> bool:
+    """A "how many" or "when" question needs a number or date beyond those it names itself; a sentence
+    without one is on the topic but cannot be the answer. Other question types are not gated."""
+    rest = sentence
+    for value in (*terms.years, *terms.numbers):
+        rest = re.sub(rf"\b{re.escape(value)}\b", " ", rest)
+    q = question.lower()
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
+        return _HAS_NUMBER.search(rest) is not None or re.search(
+            r"\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
+            rest, re.IGNORECASE) is not None
+    if re.match(r"\s*when\b", q) or re.search(r"\bwhat date\b|\bwhich year\b|\bin which month\b", q):
+        return _DATE_WORDS.search(rest) is not None
+    return True
 
 
 def focus_stems(terms: QueryTerms, chunk: Chunk) -> tuple[str, ...]:

@@ -61,6 +61,19 @@ def test_a_near_miss_on_the_right_topic_but_wrong_year_or_place_is_declined(tiny
     assert "never mention" in answer.reason
 
 
+def test_a_near_miss_on_an_ordinal_the_reports_never_use_is_declined(tiny_assistant):
+    answer = tiny_assistant.ask("How many government delegates attended the fourth Bangkok thematic workshop?")
+    assert answer.abstained, answer.text
+    assert "“fourth”" in answer.reason
+
+
+def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_number(tiny_assistant):
+    answer = tiny_assistant.ask("How many seasonal agricultural workers lack health insurance?")
+    assert answer.abstained, answer.text
+    assert "none gives the number" in answer.reason
+    assert answer.passages and "seasonal agricultural workers" in answer.passages[0].chunk.text
+
+
 def test_a_question_spanning_two_reports_cites_both(tiny_assistant):
     answer = tiny_assistant.ask("How many participants attended the Bangkok workshop and the Geneva workshop?")
     assert not answer.abstained, answer.reason
