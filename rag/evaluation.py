@@ -211,7 +211,8 @@ def evaluate(items: list[GoldItem], ask: Ask, documents: dict[str, Any], retriev
 
 
 def ablation_settings(base: RetrievalSettings) -> dict[str, RetrievalSettings]:
-    return {name: replace(base, **flags) for name, flags in ABLATIONS.items()}
+    return {name: replace(base, bm25=flags["bm25"], dense=flags["dense"], rerank=flags["rerank"])
+            for name, flags in ABLATIONS.items()}
 
 
 def compare(current: dict[str, float], baseline: dict[str, float]) -> list[tuple[str, float, float, float]]:

@@ -68,7 +68,7 @@ def _pdf(doc: str, path: Path) -> RawDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoaderError(f"{doc}: the PDF is damaged ({exc}); re-download or re-export it") from None
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if not any(p.text.strip() for p in pages):
         warnings = ("no text layer: scanned PDF? run OCR first",)
     return RawDocument(doc, "pdf", pages, warnings)

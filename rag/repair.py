@@ -73,9 +73,10 @@ def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
     pending_break = False
     for i, line in enumerate(lines):
         if i in skip:
-            if skip[i] is not None:
-                page = skip[i]
-                pages.append(page - 1)
+            footer_page = skip[i]
+            if footer_page is not None:
+                page = footer_page
+                pages.append(footer_page - 1)
             continue
         stripped = line.strip()
         after_gap = i == 0 or lines[i - 1] == "" or i - 1 in skip
