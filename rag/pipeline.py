@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .answering import abstain, compose
 from .conversation import rewrite
 from .embedding import Embedder
-from .errors import GroundingError, QuestionError, StoreError
+from .errors import GroundingError, QuestionError, RagError, StoreError
 from .generator import rephrase
 from .grounding import verify_quote
 from .ingest import IngestProgress, IngestReport, ingest
 from .retrieval import Filters, Retriever
 from .settings import RetrievalSettings, Settings
-from .store import LoadedIndex, load_index
-from .types import Answer, Hit, Paragraph, Quote
+from .store import LoadedIndex, current_build, load_build, load_index
+from .types import Answer, Chunk, Hit, Paragraph, Quote
+
+log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -40,6 +44,15 @@ def clean_question(question: str, max_words: int) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Live:
+    """One loaded build with what is derived from it, swapped as a whole so readers never mix builds."""
+
+    index: LoadedIndex
+    retriever: Retriever
+    chunks: dict[str, Chunk]
+
+
 class Assistant:
     """Holds the model and the index once per process; safe to share between threads for reading."""
 
@@ -47,14 +60,47 @@ class Assistant:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding)
         # The index first: a missing or damaged index is reported before the model is loaded.
-        self.index = index or load_index(settings.paths.index, expect_model=self.embedder.name)
-        if self.index.manifest.dimension != self.embedder.dimension:
+        self._live = self._serve(index or load_index(settings.paths.index, expect_model=self.embedder.name))
+        self._reload_lock = threading.Lock()
+        self._refused: str | None = None  # a new build that failed to load: not retried on every question
+
+    def _serve(self, index: LoadedIndex) -> _Live:
+        if index.manifest.dimension != self.embedder.dimension:
             raise StoreError(
-                f"{self.index.path}: {self.index.manifest.dimension}-d vectors, the model gives "
+                f"{index.path}: {index.manifest.dimension}-d vectors, the model gives "
                 f"{self.embedder.dimension}; run 'rag ingest' to rebuild"
             )
-        self.retriever = Retriever(self.index, self.embedder, settings.retrieval)
-        self._chunks = {c.chunk_id: c for c in self.index.chunks}
+        return _Live(index, Retriever(index, self.embedder, self.settings.retrieval),
+                     {c.chunk_id: c for c in index.chunks})
+
+    def _current(self) -> _Live:
+        """The live build, switching to a newer one when `rag ingest` has finished one meanwhile, so a
+        running server answers from (and re-verifies notes against) the current index without a restart.
+        A new build that fails to load is logged and the one in use keeps serving."""
+        try:
+            build = current_build(self.settings.paths.index)
+        except OSError:
+            return self._live
+        if build is None or build.name in (self._live.index.path.name, self._refused):
+            return self._live
+        with self._reload_lock:
+            if build.name not in (self._live.index.path.name, self._refused):
+                try:
+                    self._live = self._serve(load_build(build, expect_model=self.embedder.name))
+                    log.info("switched to index build %s", build.name)
+                except RagError as exc:
+                    self._refused = build.name
+                    log.warning("new index build %s not loaded, still serving %s: %s",
+                                build.name, self._live.index.path.name, exc)
+        return self._live
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._current().index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._current().retriever
 
     @classmethod
     def build(cls, settings: Settings, progress: IngestProgress | None = None) -> tuple[Assistant, IngestReport]:
@@ -68,7 +114,7 @@ class Assistant:
         retrieval: RetrievalSettings | None = None,
     ) -> list[Hit]:
         text = clean_question(query, self.settings.answering.max_question_words)
-        return self.retriever.search(text, k, filters, retrieval)
+        return self._current().retriever.search(text, k, filters, retrieval)
 
     def ask(
         self,
@@ -86,13 +132,14 @@ class Assistant:
         began = time.perf_counter()
         text = clean_question(question, self.settings.answering.max_question_words)
         query = rewrite(text, list(history))
+        live = self._current()
         rewritten = time.perf_counter()
-        hits = self.retriever.search(query, k, filters, retrieval)
+        hits = live.retriever.search(query, k, filters, retrieval)
         retrieved = time.perf_counter()
         if not any(ch.isalpha() for ch in query):
             answer = abstain(text, query, hits, "the question has no words to search for.")
         else:
-            answer = compose(text, query, hits, self.index.documents, self.embedder, self.settings.answering)
+            answer = compose(text, query, hits, live.index.documents, self.embedder, self.settings.answering)
         composed = time.perf_counter()
         if generate and self.settings.answering.generator_url:
             answer = rephrase(answer, self.settings.answering)
@@ -108,8 +155,11 @@ class Assistant:
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> tuple[Paragraph, ...]:
         """The cited paragraph with its neighbours in the same report."""
-        chunk = self._chunks[chunk_id]
-        paragraphs = self.index.documents[chunk.doc].paragraphs
+        live = self._current()
+        chunk = live.chunks.get(chunk_id)
+        if chunk is None:  # cited from a build that has since been replaced
+            return ()
+        paragraphs = live.index.documents[chunk.doc].paragraphs
         i = chunk.paragraph_index
         return paragraphs[max(0, i - before) : i + after + 1]
 

@@ -91,3 +91,37 @@ def test_a_killed_build_leaves_the_previous_index_serving(tiny_corpus_settings, 
     report = ingest(settings, embedder)
     assert not list((Path(settings.paths.index) / "builds").glob(".tmp-*"))
     assert "big.txt" in {f.doc for f in report.files}
+
+
+def test_a_running_assistant_switches_to_a_new_build_and_keeps_serving_if_one_is_damaged(
+    tiny_corpus_settings, embedder
+):
+    from rag.errors import GroundingError
+    from rag.pipeline import Assistant
+
+    ingest(tiny_corpus_settings, embedder)
+    assistant = Assistant(tiny_corpus_settings, embedder)
+    question = "Who chaired the Lisbon meeting on student mobility?"
+    assert assistant.ask(question).abstained
+    chaired = assistant.ask("Who chaired the Bangkok workshop?").citations[0].quote
+
+    corpus = tiny_corpus_settings.paths.corpus
+    (corpus / "lisbon-2018-meeting.txt").write_text(
+        "1. The Lisbon meeting on student mobility was chaired by Mr. Tomasz Wierzbicki of Poland.\n",
+        encoding="utf-8")
+    (corpus / "bangkok-2016-workshop.txt").unlink()
+    ingest(tiny_corpus_settings, embedder)
+
+    answer = assistant.ask(question)  # the same object, no restart
+    assert not answer.abstained and "Tomasz Wierzbicki" in answer.text
+    with pytest.raises(GroundingError, match="no longer in the index"):
+        assistant.verify(chaired.doc, chaired.start, chaired.end, chaired.text)
+
+    serving = assistant.index.path.name
+    damaged = tiny_corpus_settings.paths.index / "builds" / "damaged"
+    damaged.mkdir()
+    (damaged / "manifest.json").write_text("{not json", encoding="utf-8")
+    (tiny_corpus_settings.paths.index / "CURRENT").write_text("damaged", encoding="utf-8")
+    answer = assistant.ask(question)
+    assert not answer.abstained and "Tomasz Wierzbicki" in answer.text
+    assert assistant.index.path.name == serving
