@@ -103,6 +103,11 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                 with gr.Tab("Briefing note", id="note", elem_id="note-tab"):
                     note_panel(assistant, demo, note, note_version)
 
+        def current_choices() -> tuple[Any, ...]:  # a page opened after `rag ingest` lists the new reports
+            return tuple(gr.update(choices=c) for c in filter_choices(assistant))
+
+        demo.load(current_choices, None, [f_reports, f_years, f_places], api_visibility="private")
+
         chat_inputs = [question, chatbot, history, turns, f_reports, f_years, f_places]
         chat_outputs = [question, chatbot, history, turns, latest]
 
