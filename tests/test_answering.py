@@ -108,3 +108,24 @@ def test_control_characters_are_ignored_not_fatal(tiny_assistant):
     assert answer.question == "Who chaired the Bangkok workshop?"
     assert answer.timings_ms
     assert dict(answer.timings_ms)["total"] > 0
+
+
+def test_a_reference_with_a_url_does_not_lead_an_answer(tmp_path, embedder):
+    from rag.ingest import ingest
+    from rag.pipeline import Assistant
+    from rag.settings import load_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "recruitment-note.txt").write_text(
+        "1. On fair recruitment, delegates recommended that governments abolish recruitment fees charged "
+        "to workers and license private recruitment agencies.\n\n"
+        "2. ILO General Principles and Operational Guidelines for Fair Recruitment, 2016, "
+        "http://www.ilo.org/global/topics/fair-recruitment/WCMS_536755/lang--en/index.htm\n",
+        encoding="utf-8")
+    settings = load_settings(overrides={"paths.corpus": corpus, "paths.index": tmp_path / "index"})
+    ingest(settings, embedder)
+    answer = Assistant(settings, embedder).ask("What was recommended on fair recruitment?")
+    assert not answer.abstained, answer.reason
+    assert "abolish recruitment fees" in answer.citations[0].quote.text
+    assert all("http" not in c.quote.text for c in answer.citations)
