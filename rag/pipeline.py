@@ -56,6 +56,8 @@ class _Live:
 class Assistant:
     """Holds the model and the index once per process; safe to share between threads for reading."""
 
+    retriever_class: type[Retriever] = Retriever  # a subclass may swap the retrieval strategy
+
     def __init__(self, settings: Settings, embedder: Embedder | None = None, index: LoadedIndex | None = None):
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding)
@@ -70,7 +72,7 @@ class Assistant:
                 f"{index.path}: {index.manifest.dimension}-d vectors, the model gives "
                 f"{self.embedder.dimension}; run 'rag ingest' to rebuild"
             )
-        return _Live(index, Retriever(index, self.embedder, self.settings.retrieval),
+        return _Live(index, self.retriever_class(index, self.embedder, self.settings.retrieval),
                      {c.chunk_id: c for c in index.chunks})
 
     def _current(self) -> _Live:

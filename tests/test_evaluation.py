@@ -84,8 +84,10 @@ def test_the_quality_gate_fails_a_deliberately_broken_retriever(tiny_assistant, 
     good = evaluate(items, lambda q, r: tiny_assistant.ask(q, k=10, retrieval=r), tiny_assistant.index.documents,
                     tiny_assistant.settings.retrieval)
     assert gate(good.metrics, good.metrics, 0.03) == []
-    broken = Assistant(tiny_assistant.settings, tiny_assistant.embedder, tiny_assistant.index)
-    broken.retriever = _BrokenRetriever(broken.index, broken.embedder, broken.settings.retrieval)
+    class _BrokenAssistant(Assistant):
+        retriever_class = _BrokenRetriever
+
+    broken = _BrokenAssistant(tiny_assistant.settings, tiny_assistant.embedder, tiny_assistant.index)
     bad = evaluate(items, lambda q, r: broken.ask(q, k=10, retrieval=r), broken.index.documents,
                    broken.settings.retrieval)
     failures = gate(bad.metrics, good.metrics, 0.03)
