@@ -18,7 +18,8 @@ from .evidence import (
 from .grounding import sentence_spans, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
-from .types import Answer, Citation, Document, Hit
+from .spans import short_span
+from .types import Answer, Citation, Document, Hit, Quote
 
 _PASSAGES_READ = 5
 _MIN_SENTENCE_WORDS = 4
@@ -183,6 +184,9 @@ def compose(
         )
     citations: list[Citation] = []
     parts: list[str] = []
+    short = _short_answer(query, terms, chosen[0], documents)
+    if short is not None:
+        parts.append(f"Short answer: “{short.text}” [1]")
     previous_title: str | None = None
     for n, sentence in enumerate(chosen, start=1):
         document = documents[sentence.hit.chunk.doc]
@@ -190,5 +194,13 @@ def compose(
         citations.append(Citation(n=n, quote=quote, chunk=sentence.hit.chunk))
         parts.append(f"{_attribution(sentence.hit, n == 1, previous_title)} “{quote.text}” [{n}]")
         previous_title = sentence.hit.chunk.title
-    return Answer(question, query, "\n".join(parts), False, None, tuple(citations), tuple(hits))
+    return Answer(question, query, "\n".join(parts), False, None, tuple(citations), tuple(hits), short=short)
+
+
+def _short_answer(query: str, terms: QueryTerms, lead: _Sentence, documents: dict[str, Document]) -> Quote | None:
+    span = short_span(query, terms, lead.text)
+    if span is None:
+        return None
+    start, end = lead.start + span[0], lead.start + span[1]
+    return verify_quote(documents[lead.hit.chunk.doc], start, end, lead.text[span[0] : span[1]])
 

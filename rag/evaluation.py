@@ -113,6 +113,8 @@ class ItemResult:
     retrieved: tuple[str, ...]
     expected: tuple[str, ...]
     error: str | None = None
+    short: str | None = None  # the short answer span, when one was given
+    short_correct: bool = False
 
 
 def score_item(item: GoldItem, answer: Answer, documents: dict[str, Any]) -> ItemResult:
@@ -136,6 +138,8 @@ def score_item(item: GoldItem, answer: Answer, documents: dict[str, Any]) -> Ite
         retrieved=tuple(f"{h.rank}. {h.chunk.doc} ¶{h.chunk.paragraph or '-'}: {h.chunk.text[:120]}"
                         for h in answer.passages[:5]),
         expected=tuple(f"{e.doc}: {e.quote}" for e in item.evidence),
+        short=answer.short.text if answer.short else None,
+        short_correct=bool(answer.short and item.answerable and answer_correct(item, answer.short.text)),
     )
 
 
@@ -176,6 +180,9 @@ def summarise(results: list[ItemResult]) -> dict[str, float]:
     m["answerable_declined"] = _mean(r.abstained for r in results if r.answerable)
     m["abstention_precision"] = correct / len(answered) if answered else 0.0
     m["abstention_accuracy"] = (correct + sum(r.abstained for r in unanswerable)) / len(results) if results else 0.0
+    # Short spans: how often a correct answer gets one, and how often a given span holds the gold answer.
+    m["short_answer_rate"] = _mean(r.short is not None for r in results if r.correct)
+    m["short_answer_correct"] = _mean(r.short_correct for r in results if r.short is not None and r.answerable)
     stages = sorted({s for r in results for s in r.timings_ms})
     for stage in stages:
         values = [r.timings_ms[stage] for r in results if stage in r.timings_ms]

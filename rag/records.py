@@ -101,6 +101,8 @@ def answer_record(answer: Answer, item_id: Any = None) -> dict[str, Any]:
         "answer": answer.text,
         "abstained": answer.abstained,
         "reason": answer.reason,
+        "short_answer": None if answer.short is None else {
+            "text": answer.short.text, "citation": 1, "start": answer.short.start, "end": answer.short.end},
         "citations": [citation_record(c) for c in answer.citations],
         "passages": [hit_record(h) for h in answer.passages],
         "timings_ms": {name: round(ms, 2) for name, ms in answer.timings_ms},

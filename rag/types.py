@@ -162,6 +162,7 @@ class Answer:
     citations: tuple[Citation, ...]
     passages: tuple[Hit, ...]
     timings_ms: tuple[tuple[str, float], ...] = ()
+    short: Quote | None = None  # the words of quote [1] that answer a who / how-many / when question
 
     def __post_init__(self) -> None:
         if self.abstained and not self.reason:
