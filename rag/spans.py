@@ -13,6 +13,9 @@ _TITLES = r"(?:Mr|Ms|Mrs|Dr|Prof|H\.\s?E|Amb|Ambassador|Minister|Secretary|Mayor
 _NAME_WORD = r"[A-Z][\w'’-]*\.?"
 _PERSON = re.compile(
     rf"\b{_TITLES}\s+(?:{_NAME_WORD}\s+|(?:de|da|van|von|der|del|al|bin|la)\s+){{0,4}}[A-Z][\w'’-]*")
+_BY_NAME = re.compile(
+    r"\w*\s+by\s+((?:[A-Z][\w'’.-]*)(?:\s+(?:(?:de|da|van|von|der|del|al|bin|la)\s+)?[A-Z][\w'’-]*){0,4})")
+_NOT_DATE_CUES = frozenset("what when which does will were have that this with from each until since".split())
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                  "hundred thousand dozen")
 _QUANTITY = re.compile(
@@ -40,7 +43,7 @@ _DATE = re.compile(
 # such as "connectivity and business".
 _SEVERAL_PARTS = re.compile(
     r"\band\s+(?:who|what|when|where|which|how|whom|whose|in how|on what|at|in|\d|the\s+(?:[A-Z]|\d))"
-    r"|,\s*and\b|\b(?:compare|both|each|respectively|versus)\b", re.IGNORECASE)
+    r"|,\s*and\b|\b(?:compare|both|respectively|versus)\b|\beach\b(?!\s+(?:year|day|month|week))", re.IGNORECASE)
 
 
 def question_kind(question: str) -> str | None:
@@ -52,12 +55,13 @@ def question_kind(question: str) -> str | None:
         return "person"
     if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
         return "number"
-    if re.match(r"\s*when\b", q) or re.search(r"\bwhat date\b|\bin which month\b|\bwhich year\b", q):
+    if re.match(r"\s*when\b", q) or re.search(r"\bwhat (?:date|day)\b|\bin which month\b|\bwhich year\b", q):
         return "date"
     return None
 
 
 def _stems(text: str) -> set[str]:
+    text = re.sub(r"iz(?=e|ation|ing)", "is", text.lower())  # "organizations" counts "organisations"
     return {stem(w) for w in content_words(text)}
 
 
@@ -108,7 +112,14 @@ def short_span(question: str, terms: QueryTerms, sentence: str) -> tuple[int, in
         cues = _cue_positions([verb.group(1)], sentence)
         people = [(gap, m.span()) for m in _PERSON.finditer(sentence)
                   if (gap := _near(m.span(), cues)) is not None]
-        return min(people)[1] if people else None
+        if people:
+            return min(people)[1]
+        # No title: "chaired by Begum Samsun Nahar, …", "developed by IOM".
+        for _, cue_end in cues:
+            by = _BY_NAME.match(sentence, cue_end)
+            if by:
+                return by.span(1)
+        return None
     if kind == "number":
         # "How many Member States …": the quantity of that noun, not the first number in the sentence.
         counted = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
@@ -116,7 +127,8 @@ def short_span(question: str, terms: QueryTerms, sentence: str) -> tuple[int, in
         scored = [(len(_stems(sentence[a:b]) & noun), -a, (a, b)) for a, b in _quantities(sentence, terms)]
         scored = [s for s in scored if s[0] > 0]
         return max(scored)[2] if scored else None
-    cues = _cue_positions([w for w in content_words(question) if len(w) >= 4], sentence)
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", question) if w.lower() not in _NOT_DATE_CUES]
+    cues = _cue_positions(words, sentence)
     dates = [(gap, m.span()) for m in _DATE.finditer(sentence)
              if m.group(0) not in terms.years and (gap := _near(m.span(), cues)) is not None]
     return min(dates)[1] if dates else None

@@ -53,3 +53,13 @@ def test_the_short_answer_is_a_verified_slice_of_quote_one(tiny_assistant):
     assert lead.start <= answer.short.start < answer.short.end <= lead.end
     assert answer.text.startswith("Short answer: “87 government delegates” [1]")
     assert tiny_assistant.ask("What did participants note about seasonal agricultural workers?").short is None
+
+
+def test_a_person_without_a_title_is_the_name_after_the_verb_and_by():
+    sentence = "The session was chaired by Begum Samsun Nahar, Secretary of the Ministry, and opened the debate."
+    assert _span("Who chaired the session?", sentence) == "Begum Samsun Nahar"
+
+
+def test_a_date_is_not_cued_by_the_questions_function_words():
+    sentence = "What was agreed in 2019 will be reviewed when the Forum meets in January 2021."
+    assert _span("When will the Forum meet?", sentence) == "January 2021"
