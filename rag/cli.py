@@ -53,7 +53,10 @@ def parser() -> argparse.ArgumentParser:
     _filters(p)
 
     p = sub.add_parser("eval", help="score retrieval, citations, answers and abstention against gold Q&A")
-    p.add_argument("--gold", type=Path, default=Path("eval/gold.jsonl"))
+    p.add_argument("--gold", type=Path, action="append",
+                   help="a gold Q&A file; repeat to score several sets side by side (default: eval/gold.jsonl)")
+    p.add_argument("--seeds", type=Path, default=Path("../shared/seed-corpus"),
+                   help="folder of seed files that gold evidence may name (mapped to corpus/ by content)")
     p.add_argument("--out", type=Path, default=Path("eval/out"))
     p.add_argument("--compare", type=Path, help="an earlier metrics.json: print the differences")
     p.add_argument("--gate", type=Path, help="a baseline metrics.json: exit 1 if a headline metric drops")
@@ -185,14 +188,27 @@ def _read_metrics(path: Path) -> dict[str, float]:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import load_gold, seed_names
+    from .pipeline import Assistant
+
+    assistant = Assistant(settings)
+    names = seed_names(settings.paths.corpus, args.seeds)
+    golds = args.gold or [Path("eval/gold.jsonl")]
+    status = 0
+    for gold in golds:
+        out = args.out if len(golds) == 1 else args.out / f"{gold.parent.name}-{gold.stem}"
+        print(f"== {gold}")
+        status = max(status, _eval_set(args, settings, assistant, load_gold(gold, names)[: args.limit], gold, out))
+    return status
+
+
+def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Any, items: list[Any], gold: Path,
+              out: Path) -> int:
     from tqdm import tqdm
 
     from .eval_report import metrics_table, write_report
-    from .evaluation import ablation_settings, compare, evaluate, gate, load_gold
-    from .pipeline import Assistant
+    from .evaluation import ablation_settings, compare, evaluate, gate
 
-    items = load_gold(args.gold)[: args.limit]
-    assistant = Assistant(settings)
     configs = {} if args.no_ablations else ablation_settings(settings.retrieval)
     if settings.retrieval not in configs.values():  # the last configuration is the headline
         configs["configured"] = settings.retrieval
@@ -205,7 +221,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             runs.append(evaluate(items, lambda q, r: assistant.ask(q, k=10, retrieval=r),
                                  assistant.index.documents, retrieval, name, progress))
     baseline = _read_metrics(args.gate) if args.gate else None
-    report = write_report(runs, args.out, args.gold, baseline)
+    report = write_report(runs, out, gold, baseline)
     print(metrics_table(runs))
     print(f"report: {report}")
     if args.compare:

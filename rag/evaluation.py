@@ -6,10 +6,12 @@ No LLM judge: relevance is gold evidence text found in a passage; correctness is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import statistics
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
@@ -48,7 +50,19 @@ class GoldItem:
     kind: str
 
 
-def load_gold(path: Path) -> list[GoldItem]:
+def seed_names(corpus: Path, seeds: Path) -> dict[str, str]:
+    """Seed file name -> corpus file name, for files with identical bytes (the devset names seed files)."""
+    if not seeds.is_dir() or not corpus.is_dir():
+        return {}
+    by_hash = {hashlib.sha256(f.read_bytes()).hexdigest(): f.name for f in corpus.iterdir() if f.is_file()}
+    return {f.name: by_hash[h] for f in seeds.iterdir()
+            if f.is_file() and (h := hashlib.sha256(f.read_bytes()).hexdigest()) in by_hash}
+
+
+def load_gold(path: Path, names: dict[str, str] | None = None) -> list[GoldItem]:
+    """Gold items; evidence may name its file as `doc` (a corpus file) or `file` (a seed file, mapped
+    through `names`), as the independent devset does."""
+    names = names or {}
     items = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -63,7 +77,8 @@ def load_gold(path: Path) -> list[GoldItem]:
                 id=str(d["id"]), question=d["question"], answerable=bool(d["answerable"]),
                 answer=d.get("answer") or "", aliases=tuple(d.get("answer_aliases") or ()),
                 required=tuple(tuple(alts) for alts in d.get("required") or ()),
-                evidence=tuple(Evidence(e["doc"], e["quote"]) for e in d.get("evidence") or ()),
+                evidence=tuple(Evidence(e["doc"] if "doc" in e else names.get(e["file"], e["file"]), e["quote"])
+                               for e in d.get("evidence") or ()),
                 multi_hop=bool(d.get("multi_hop")), kind=d.get("kind", ""),
             ))
         except (ValueError, KeyError, TypeError) as exc:
@@ -87,11 +102,22 @@ def evidence_in(evidence: Evidence, doc: str, text: str) -> bool:
     return match.size >= 0.6 * len(quote)
 
 
+def _tokens(text: str) -> str:
+    """The devset's grading form: NFKC, lower case, [a-z0-9]+ tokens, joined so that a contiguous token
+    subsequence is a substring between spaces."""
+    return " " + " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).lower())) + " "
+
+
 def answer_correct(item: GoldItem, answer_text: str) -> bool:
-    text = _norm(answer_text)
+    """The gold answer or an alias, or every required element, as a token sequence of the answer."""
+    text = _tokens(answer_text)
+
+    def found(gold: str) -> bool:
+        return _tokens(gold).strip() != "" and _tokens(gold) in text
+
     if item.required:
-        return all(any(_norm(alt) in text for alt in alts) for alts in item.required)
-    return any(_norm(a) in text for a in (item.answer, *item.aliases) if a)
+        return all(any(found(alt) for alt in alts) for alts in item.required)
+    return any(found(a) for a in (item.answer, *item.aliases) if a)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from rag.evaluation import (
     evidence_in,
     gate,
     load_gold,
+    seed_names,
 )
 from rag.pipeline import Assistant
 from rag.retrieval import Retriever
@@ -56,6 +57,28 @@ def test_a_list_answer_needs_every_required_element():
     item = GoldItem("x", "q", True, "", (), (("Philippines",), ("Bahrain", "Kingdom of Bahrain")), (), False, "list")
     assert answer_correct(item, "co-convened by the Philippines and Bahrain")
     assert not answer_correct(item, "co-convened by the Philippines")
+
+
+def test_answers_are_graded_as_token_sequences_like_the_devset():
+    item = GoldItem("x", "q", True, "6,000", ("Secretary-General",), (), (), False, "numeric")
+    assert answer_correct(item, "some 6 000 workers")
+    assert answer_correct(item, "the secretary general said")
+    assert not answer_correct(item, "16,000 workers")  # a token, not a substring
+
+
+def test_devset_evidence_naming_a_seed_file_maps_to_the_corpus_file_with_the_same_bytes(tmp_path):
+    corpus, seeds = tmp_path / "corpus", tmp_path / "seeds"
+    corpus.mkdir()
+    seeds.mkdir()
+    (corpus / "report-2019.txt").write_text("The workshop met in Geneva.", encoding="utf-8")
+    (seeds / "004_abc.txt").write_text("The workshop met in Geneva.", encoding="utf-8")
+    (seeds / "005_other.txt").write_text("Not in the corpus.", encoding="utf-8")
+    gold = tmp_path / "questions.jsonl"
+    gold.write_text(json.dumps({"id": "d1", "question": "Where?", "answerable": True, "answer": "Geneva",
+                                "evidence": [{"file": "004_abc.txt", "quote": "met in Geneva"}]}) + "\n")
+    names = seed_names(corpus, seeds)
+    assert names == {"004_abc.txt": "report-2019.txt"}
+    assert load_gold(gold, names)[0].evidence == (Evidence("report-2019.txt", "met in Geneva"),)
 
 
 def test_the_pipeline_scores_well_on_a_tiny_gold_set(tiny_assistant, gold_file):
