@@ -133,6 +133,30 @@ def _select(
     return chosen, missing
 
 
+def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: int) -> _Sentence:
+    """The sentence with the neighbours of its passage that score best, while the quote stays within
+    `budget` words: the answer is often the sentence next to the one worded most like the question."""
+    chunk = sentence.hit.chunk
+    spans = sentence_spans(chunk.text, chunk.start)
+    try:
+        first = last = next(i for i, (a, b) in enumerate(spans) if a <= sentence.start < b)
+    except StopIteration:
+        return sentence
+
+    def words(a: int, b: int) -> int:
+        return len(chunk.text[spans[a][0] - chunk.start : spans[b][1] - chunk.start].split())
+
+    while True:
+        options = [i for i in (first - 1, last + 1) if 0 <= i < len(spans)
+                   and words(min(first, i), max(last, i)) <= budget]
+        if not options:
+            break
+        pick = max(options, key=lambda i: scores.get((chunk.doc, spans[i][0]), -1.0))
+        first, last = min(first, pick), max(last, pick)
+    start, end = spans[first][0], spans[last][1]
+    return _Sentence(sentence.hit, start, end, chunk.text[start - chunk.start : end - chunk.start], sentence.score)
+
+
 def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
     chunk = hit.chunk
     if chunk.title == previous_title:
@@ -185,6 +209,9 @@ def compose(
     citations: list[Citation] = []
     parts: list[str] = []
     short = _short_answer(query, terms, chosen[0], documents)
+    if settings.quote_words:
+        scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
+        chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
     if short is not None:
         parts.append(f"Short answer: “{short.text}” [1]")
     previous_title: str | None = None

@@ -52,6 +52,7 @@ class AnsweringSettings:
     min_passage_score: float = 0.30  # below this the nearest passage does not support an answer
     min_sentence_score: float = 0.30
     max_quotes: int = 3
+    quote_words: int = 60  # a quote grows from its sentence to neighbours in the paragraph up to this; 0: sentence
     max_question_words: int = 200
     generator_url: str = ""  # OpenAI-compatible endpoint; empty disables the generator
     generator_model: str = ""

@@ -6,5 +6,12 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # The CPU build first: an unpinned torch (pulled in by sentence-transformers) brings GBs of CUDA.
-.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install -q "torch==2.13.0"
+# PyPI's Linux torch wheel is the CUDA one, so ask PyTorch's CPU index for it (machines with a local
+# wheel or a pip configuration that supplies the CPU build get it from there).
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  echo "setup: installing the CPU build of torch 2.13.0 from https://download.pytorch.org/whl/cpu"
+  .venv/bin/python -m pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
+    --timeout 20 --retries 1
+fi
+echo "setup: torch $(.venv/bin/python -c 'import torch; print(torch.__version__)')"
 .venv/bin/python -m pip install -q -e ".[dev${EXTRAS:+,$EXTRAS}]"

@@ -129,3 +129,25 @@ def test_a_reference_with_a_url_does_not_lead_an_answer(tmp_path, embedder):
     assert not answer.abstained, answer.reason
     assert "abolish recruitment fees" in answer.citations[0].quote.text
     assert all("http" not in c.quote.text for c in answer.citations)
+
+
+def _sentence_of(text: str, sentence: str):
+    from rag.answering import _Sentence
+    from rag.types import Chunk, Hit
+
+    chunk = Chunk("c1", "r.txt", 0, "body", text, 100, 100 + len(text))
+    start = 100 + text.index(sentence)
+    return _Sentence(Hit(chunk, 0.5, 1), start, start + len(sentence), sentence, 0.5)
+
+
+def test_a_quote_grows_to_the_best_scoring_neighbour_within_its_word_budget():
+    from rag.answering import _widen
+
+    text = "The workshop met in Geneva. It aimed to share practices. Its aims were three. Nothing else."
+    lead = _sentence_of(text, "It aimed to share practices.")
+    scores = {("r.txt", 100 + text.index("Its aims")): 0.9, ("r.txt", 100): 0.1}
+    widened = _widen(lead, scores, budget=9)
+    assert widened.text == "It aimed to share practices. Its aims were three."
+    assert widened.text == text[widened.start - 100 : widened.end - 100]  # still a verbatim slice
+    assert _widen(lead, scores, budget=4).text == lead.text  # the sentence alone is never cut
+    assert _widen(lead, scores, budget=100).text == text
