@@ -57,7 +57,10 @@ def sha256_bytes(path: Path) -> str:
 
 
 def _index_settings(settings: Settings, catalog_sha: str) -> dict[str, object]:
-    return {"chunking": asdict(settings.chunking), "catalog_sha256": catalog_sha}
+    return {"chunking": asdict(settings.chunking), "catalog_sha256": catalog_sha, "embedded_text": EMBEDDED_TEXT}
+
+
+EMBEDDED_TEXT = "chunk text"  # what a vector was computed from: change it when that changes, so none is reused
 
 
 def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
@@ -138,7 +141,8 @@ def _vectors(
     """Reuse the previous build's vector for any chunk whose text is unchanged; embed the rest."""
     vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     old_positions: dict[str, int] = {}
-    if previous is not None and previous.manifest.dimension == embedder.dimension:
+    if (previous is not None and previous.manifest.dimension == embedder.dimension
+            and previous.manifest.index_settings.get("embedded_text") == EMBEDDED_TEXT):
         old_positions = {c.text: i for i, c in enumerate(previous.chunks)}
     todo = [i for i, c in enumerate(chunks) if c.text not in old_positions]
     keep = [i for i, c in enumerate(chunks) if c.text in old_positions]

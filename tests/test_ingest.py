@@ -15,6 +15,16 @@ from rag.ingest import ingest
 from rag.store import current_build, load_index
 
 
+def test_vectors_computed_from_other_text_are_never_reused(tiny_corpus_settings, embedder, monkeypatch):
+    import rag.ingest
+
+    first = ingest(tiny_corpus_settings, embedder)
+    monkeypatch.setattr(rag.ingest, "EMBEDDED_TEXT", "title > section: chunk text")
+    second = ingest(tiny_corpus_settings, embedder)
+    assert second.embedded_chunks == second.chunks == first.chunks
+    assert second.reused_files == ()
+
+
 def test_reingest_embeds_only_the_changed_file_and_drops_removed_ones(tiny_corpus_settings, embedder):
     settings = tiny_corpus_settings
     first = ingest(settings, embedder)
