@@ -143,12 +143,10 @@ def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: in
     except StopIteration:
         return sentence
 
-    def words(a: int, b: int) -> int:
-        return len(chunk.text[spans[a][0] - chunk.start : spans[b][1] - chunk.start].split())
-
+    counts = [len(chunk.text[a - chunk.start : b - chunk.start].split()) for a, b in spans]
     while True:
         options = [i for i in (first - 1, last + 1) if 0 <= i < len(spans)
-                   and words(min(first, i), max(last, i)) <= budget]
+                   and sum(counts[min(first, i) : max(last, i) + 1]) <= budget]
         if not options:
             break
         pick = max(options, key=lambda i: scores.get((chunk.doc, spans[i][0]), -1.0))

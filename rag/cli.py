@@ -7,12 +7,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import RagError
 from .grounding import citation_label
 from .records import answer_record, hit_record
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported lazily at run time: they load the model stack
+    from .evaluation import GoldItem
+    from .pipeline import Assistant
 
 
 def _common(p: argparse.ArgumentParser, corpus: bool = False) -> None:
@@ -202,8 +206,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return status
 
 
-def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Any, items: list[Any], gold: Path,
-              out: Path) -> int:
+def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Assistant, items: list[GoldItem],
+              gold: Path, out: Path) -> int:
     from tqdm import tqdm
 
     from .eval_report import metrics_table, write_report

@@ -113,7 +113,8 @@ def answer_correct(item: GoldItem, answer_text: str) -> bool:
     text = _tokens(answer_text)
 
     def found(gold: str) -> bool:
-        return _tokens(gold).strip() != "" and _tokens(gold) in text
+        wanted = _tokens(gold)
+        return wanted.strip() != "" and wanted in text
 
     if item.required:
         return all(any(found(alt) for alt in alts) for alts in item.required)
