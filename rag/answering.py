@@ -169,6 +169,11 @@ def abstain(question: str, query: str, hits: list[Hit], reason: str) -> Answer:
     return Answer(question, query, text, True, reason, (), tuple(hits))
 
 
+def decline(question: str, query: str, reason: str) -> Answer:
+    """An abstention before any search: the question itself cannot be read, so no passage is shown."""
+    return Answer(question, query, f"This question cannot be answered: {reason}", True, reason, (), ())
+
+
 def compose(
     question: str,
     query: str,

@@ -36,7 +36,8 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
         if paragraph.kind == "heading" or not paragraph.text.strip():
             continue
         for start, end in _spans(paragraph, splitter, settings.max_tokens, count_tokens):
-            chunks.append(_make_chunk(document, paragraph, start, end))
+            for piece_start, piece_end in _capped(document.text, start, end, settings.max_chars):
+                chunks.append(_make_chunk(document, paragraph, piece_start, piece_end))
     return chunks
 
 
@@ -47,7 +48,7 @@ def _spans(
     count_tokens: TokenCounter,
 ) -> Iterator[tuple[int, int]]:
     """Document offsets of the pieces of one paragraph."""
-    if count_tokens(paragraph.text) <= max_tokens:
+    if len(paragraph.text) <= 20 * max_tokens and count_tokens(paragraph.text) <= max_tokens:
         yield paragraph.start, paragraph.end
         return
     cursor = 0
@@ -59,6 +60,19 @@ def _spans(
             raise AssertionError(f"splitter produced text not in paragraph {paragraph.index}")
         yield paragraph.start + found, paragraph.start + found + len(piece)
         cursor = found + 1
+
+
+def _capped(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    """Split a span longer than max_chars at the last space before the cap (or at the cap)."""
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def _make_chunk(document: Document, paragraph: Paragraph, start: int, end: int) -> Chunk:

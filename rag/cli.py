@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .batch import read_batch
 from .errors import RagError
 from .grounding import citation_label
 from .records import answer_record, hit_record
@@ -32,6 +33,20 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--place", action="append", default=[], help="only reports held in this place")
 
 
+MAX_K = 100  # more passages than anyone reads; also bounds the work of one search
+
+
+def _k(value: str) -> int:
+    """The -k flag: a whole number of passages from 1 to MAX_K (0 used to mean the default, -1 'all')."""
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_K}, got {value!r}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K} passages, got {k}")
+    return k
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="rag", description="Cited answers from GFMD reports.")
     ap.add_argument("-v", "--verbose", action="count", default=0)
@@ -43,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="ranked passages for a question")
     p.add_argument("question")
-    p.add_argument("-k", type=int, help="number of passages")
+    p.add_argument("-k", type=_k, help=f"number of passages, 1 to {MAX_K} (default: retrieval.k)")
     p.add_argument("--json", action="store_true")
     _common(p)
     _filters(p)
@@ -51,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="an answer quoted verbatim from the reports, with citations")
     p.add_argument("question", nargs="?")
     p.add_argument("--batch", type=Path, help="JSONL file of {id, question}; answers one JSON line each")
-    p.add_argument("-k", type=int, help="number of passages")
+    p.add_argument("-k", type=_k, help=f"number of passages, 1 to {MAX_K} (default: retrieval.k)")
     p.add_argument("--json", action="store_true")
     _common(p)
     _filters(p)
@@ -114,13 +129,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.close()
     print(f"{'document':<58} {'paras':>5} {'notes':>5} {'tables':>6} {'pages':>5}  warnings")
     for q in report.quality:
-        print(f"{q.doc[:58]:<58} {q.paragraphs:>5} {q.footnotes:>5} {q.tables:>6} {q.pages or '-':>5}  "
+        print(f"{_shown(q.doc)[:58]:<58} {q.paragraphs:>5} {q.footnotes:>5} {q.tables:>6} {q.pages or '-':>5}  "
               + ("; ".join(q.warnings) or "-"))
     for f in report.failed:
-        print(f"SKIPPED {f.doc}: {f.error}")
+        print(f"SKIPPED {_shown(f.doc)}: {f.error}")
     print(f"{report.chunks} chunks ({report.embedded_chunks} embedded, {len(report.reused_files)} files reused) "
           f"in {report.seconds:.1f}s -> {report.build}")
     return 0
+
+
+def _shown(name: str) -> str:
+    """A file name on one line: newlines and other control characters in it are escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,10 +170,12 @@ def _print_answer(answer: Any) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """One question, or a batch file answered line by line; exit 1 if any batch line failed."""
     from .pipeline import Assistant
 
     if bool(args.batch) == bool(args.question):
         raise RagError("give either a QUESTION or --batch FILE.jsonl")
+    items = read_batch(args.batch) if args.batch else []  # a missing file fails before the model loads
     assistant = Assistant(settings)
     filters = _filters_of(args)
     if not args.batch:
@@ -163,24 +185,18 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             _print_answer(answer)
         return 0
-    try:
-        lines = args.batch.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RagError(f"cannot read {args.batch}: {exc.strerror}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            item_id, question = item.get("id"), item["question"]
-        except (ValueError, KeyError, AttributeError):
-            raise RagError(f"{args.batch}:{number}: expected a JSON object with 'id' and 'question'") from None
-        try:
-            record = answer_record(assistant.ask(question, k=args.k, filters=filters), item_id)
-        except RagError as exc:
-            record = {"id": item_id, "question": question, "error": str(exc)}
+    failed = 0
+    for item in items:
+        if item.question is None:
+            record = item.error_record()
+        else:
+            try:
+                record = answer_record(assistant.ask(item.question, k=args.k, filters=filters), item.id)
+            except RagError as exc:
+                record = item.error_record(str(exc))
+        failed += "error" in record
         print(json.dumps(record, ensure_ascii=False), flush=True)
-    return 0
+    return 1 if failed else 0
 
 
 def _read_metrics(path: Path) -> dict[str, float]:

@@ -29,5 +29,9 @@ class QuestionError(RagError):
     """The question cannot be asked as given (empty, too long, only punctuation)."""
 
 
+class FilterError(QuestionError):
+    """A report, year or place filter matches no report in the index."""
+
+
 class GroundingError(RagError):
     """A quote is not verbatim in its document."""

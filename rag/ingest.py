@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -15,10 +16,10 @@ from .catalog import load_catalog
 from .chunking import chunk_document
 from .embedding import Embedder
 from .errors import LoaderError, StoreError
-from .loaders import SUPPORTED_SUFFIXES, load_file
+from .loaders import load_file
 from .paragraphs import QualityReport, build_document, quality_report
 from .settings import Settings
-from .store import FileStatus, LoadedIndex, Manifest, load_index, write_build
+from .store import FileStatus, LoadedIndex, Manifest, check_writable, load_index, write_build
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -43,17 +44,71 @@ class IngestReport:
 
 
 def corpus_files(corpus: Path, catalog_name: str) -> list[Path]:
+    return scan_corpus(corpus, catalog_name)[0]
+
+
+def scan_corpus(corpus: Path, catalog_name: str) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Regular files inside the corpus folder, and (name, reason) for every other entry found.
+
+    Links are resolved: one whose target lies outside the corpus, is missing or loops is never read,
+    and one to a file inside is left to that file, so nothing is indexed twice."""
     if not corpus.is_dir():
         raise LoaderError(f"corpus folder {corpus} does not exist; pass --corpus DIR or create it")
-    return sorted(
-        p for p in corpus.rglob("*")
-        if p.is_file() and p.name != catalog_name and not p.name.startswith(".")
-        and p.name.lower() != "readme.md"
-    )
+    root = corpus.resolve()
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for folder, dirs, names in os.walk(corpus, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                skipped.append((_rel(here / name, corpus), "a symbolic link to a folder is not followed; "
+                                "copy or move the folder into the corpus instead"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
+        for name in sorted(names):
+            path = here / name
+            rel = _rel(path, corpus)
+            if name.startswith(".") or (here == corpus and name == catalog_name) or name.lower() == "readme.md":
+                continue
+            reason = _unreadable_reason(path, root)
+            if reason:
+                skipped.append((rel, reason))
+            else:
+                files.append(path)
+    return sorted(files), sorted(skipped)
+
+
+def _rel(path: Path, corpus: Path) -> str:
+    return path.relative_to(corpus).as_posix()
+
+
+def _unreadable_reason(path: Path, root: Path) -> str | None:
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken symbolic link (its target is missing or the link loops); remove it"
+        if not target.is_relative_to(root):
+            return (f"a symbolic link to {target}, outside the corpus folder, is not read; "
+                    "copy the file into the corpus instead")
+        if target.is_file():
+            return f"a symbolic link to {target.relative_to(root).as_posix()}, which is indexed under its own name"
+        return "a symbolic link to something that is not a regular file; remove it"
+    if not path.is_file():
+        return "not a regular file (a pipe, socket or device); remove it"
+    return None
 
 
 def sha256_bytes(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _no_text_reason(document: Document) -> str:
+    if document.warnings and any("no text layer" in w for w in document.warnings):
+        return "no text layer (a scanned PDF?); run OCR on it and save the result into the corpus"
+    if document.format == "html":
+        return ("no readable text (the page may draw its text with scripts); save the rendered page as PDF "
+                "or HTML with its text")
+    return "no text to index (only headings or blank lines); replace it with the full report"
 
 
 def _index_settings(settings: Settings, catalog_sha: str) -> dict[str, object]:
@@ -75,7 +130,8 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
     """Build a new index from the corpus folder; the previous one serves until the switch."""
     began = time.perf_counter()
     corpus = settings.paths.corpus
-    files = corpus_files(corpus, settings.paths.catalog)
+    check_writable(settings.paths.index)  # before any work: a read-only index would waste the embedding
+    files, skipped = scan_corpus(corpus, settings.paths.catalog)
     catalog_path = corpus / settings.paths.catalog
     catalog_sha = sha256_bytes(catalog_path) if catalog_path.exists() else ""
     catalog = load_catalog(corpus, settings.paths.catalog)
@@ -91,18 +147,20 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
         doc = path.relative_to(corpus).as_posix()
         sha = sha256_bytes(path)
         try:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise LoaderError(f"{doc}: unsupported file type '{path.suffix}'")
             document = build_document(load_file(path, corpus), catalog.entry(doc), sha256=sha)
+            if not any(p.kind != "heading" and p.text.strip() for p in document.paragraphs):
+                raise LoaderError(f"{doc}: {_no_text_reason(document)}")
         except LoaderError as exc:
-            statuses.append(FileStatus(doc, sha, "failed", str(exc)))
-            log.warning("skipped %s: %s", doc, exc)
+            reason = str(exc).removeprefix(f"{doc}: ")  # the file is named beside it already
+            statuses.append(FileStatus(doc, sha, "failed", reason))
+            log.warning("skipped %s: %s", doc, reason)
         else:
             documents.append(document)
             quality.append(quality_report(document))
         if progress:
             progress("read", done, len(files))
 
+    statuses.extend(FileStatus(doc, "", "skipped", reason) for doc, reason in skipped)
     chunks: list[Chunk] = []
     per_doc: dict[str, int] = {}
     for document in documents:
@@ -115,7 +173,10 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
 
     vectors, fresh = _vectors(chunks, previous, embedder, progress)
     changed = {chunks[i].doc for i in fresh}
-    reused = [d.doc for d in documents if d.doc not in changed]
+    # Reused: an unchanged file whose every vector came from the previous build (none on a first build).
+    before = {f.doc: f.sha256 for f in previous.manifest.files} if previous is not None else {}
+    reused = [d.doc for d in documents
+              if d.doc not in changed and per_doc[d.doc] and before.get(d.doc) == d.sha256]
     manifest = Manifest(
         model=embedder.name,
         dimension=embedder.dimension,

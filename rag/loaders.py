@@ -3,8 +3,10 @@ repair path (`paragraphs`) serves them all."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
+import warnings as warnings_module
 from pathlib import Path
 
 from .errors import LoaderError
@@ -21,7 +23,7 @@ def load_file(path: Path, corpus_root: Path) -> RawDocument:
     doc = path.relative_to(corpus_root).as_posix()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoaderError(f"{doc}: unsupported file type '{suffix}'; convert it to PDF, DOCX, HTML, Markdown or text")
+        raise LoaderError(f"{doc}: {unsupported_reason(path)}")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -32,46 +34,125 @@ def load_file(path: Path, corpus_root: Path) -> RawDocument:
         return _pdf(doc, path)
     if suffix == ".docx":
         return _docx(doc, path)
-    text = decode_text(doc, data)
+    text, warnings = decode_text(doc, data)
     if suffix in (".html", ".htm"):
-        return RawDocument(doc, "html", (RawPage(html_to_markdown(text)),))
-    return RawDocument(doc, "md" if suffix in (".md", ".markdown") else "txt", (RawPage(text),))
+        return RawDocument(doc, "html", (RawPage(html_to_markdown(text)),), warnings)
+    return RawDocument(doc, "md" if suffix in (".md", ".markdown") else "txt", (RawPage(text),), warnings)
 
 
-def decode_text(doc: str, data: bytes) -> str:
-    """UTF-8 (BOM stripped) if it decodes, else cp1252, else latin-1; binary data is refused."""
-    if b"\x00" in data[:65536]:
-        raise LoaderError(f"{doc}: looks like a binary file, not text; remove it or export it as text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
+_BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# A few damaged bytes in a UTF-8 file are replaced (and reported), not a reason to guess another encoding.
+_MAX_BAD_UTF8 = 0.001
+_MAX_CHAOS = 0.25  # charset-normalizer's mess ratio above which the decoded text is unreadable
+
+
+_ARCHIVES = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar")
+
+
+def unsupported_reason(path: Path) -> str:
+    """Names the whole type (".tar.gz", not ".gz") and what to do with it."""
+    suffixes = [x for x in path.suffixes if 1 < len(x) <= 6 and x[1:].isalnum()][-2:]
+    kind = "".join(suffixes) if suffixes and suffixes[0].lower() == ".tar" else path.suffix or "(no extension)"
+    if path.suffix.lower() in _ARCHIVES:
+        return f"'{kind}' is an archive; extract the reports in it into the corpus folder and remove the archive"
+    return f"unsupported file type '{kind}'; convert it to PDF, DOCX, HTML, Markdown or text"
+
+
+def decode_text(doc: str, data: bytes) -> tuple[str, tuple[str, ...]]:
+    """Text and decoding warnings: a BOM is obeyed, UTF-8 is preferred (a few bad bytes replaced),
+    anything else is detected by charset-normalizer; bytes that decode to no readable text are refused."""
+    text, warnings = _decode(doc, data)
     sample = text[:65536]
     if len(_CONTROL.findall(sample)) > 0.01 * max(1, len(sample)):
         raise LoaderError(f"{doc}: looks like a binary file, not text; remove it or export it as text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), warnings
+
+
+def _decode(doc: str, data: bytes) -> tuple[str, tuple[str, ...]]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), ()
+            except UnicodeDecodeError as exc:
+                raise LoaderError(f"{doc}: starts with a {encoding} byte-order mark but is not valid {encoding} "
+                                  f"({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    try:
+        return data.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        pass
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
+    # Damaged UTF-8 has valid multi-byte characters around its few bad bytes; legacy text has none.
+    valid_multibyte = sum(1 for ch in replaced if ord(ch) > 127) - bad
+    few = bad <= _MAX_BAD_UTF8 * len(data) or valid_multibyte >= 10 * bad
+    if b"\x00" not in data and valid_multibyte > 0 and few:
+        return replaced, (f"{bad} invalid UTF-8 byte sequence(s) replaced with \ufffd; re-save the file as UTF-8",)
+    from charset_normalizer import from_bytes
+
+    matches = [m for m in from_bytes(data) if m.chaos <= _MAX_CHAOS]
+    if not matches:
+        raise LoaderError(f"{doc}: not readable text in any known encoding (binary data?); "
+                          "remove it or export it as UTF-8 text")
+    # Ties in mess are broken by a language guess that is noisy on short texts; cp1252 is the common
+    # legacy encoding of English reports, so it wins a tie
+    # (the detector may not even list it among a dozen equally clean code pages).
+    least = min(m.chaos for m in matches)
+    western = from_bytes(data, cp_isolation=["cp1252"]).best()
+    best = western if western is not None and western.chaos <= least + 0.01 else min(matches, key=lambda m: m.chaos)
+    return str(best), (f"not UTF-8: decoded as {best.encoding} (detected); re-save the file as UTF-8 to be sure",)
 
 
 def _pdf(doc: str, path: Path) -> RawDocument:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
+    problems = _Collected()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(problems)
+    propagate, pypdf_log.propagate = pypdf_log.propagate, False  # thousands of lines for one bad PDF
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise LoaderError(f"{doc}: the PDF is password-protected; save an unprotected copy into the corpus")
-        pages = tuple(RawPage(page.extract_text() or "", number) for number, page in enumerate(reader.pages, 1))
-    except LoaderError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always")
+            reader = PdfReader(str(path))
+            # An owner password only restricts printing or copying: the empty user password opens it.
+            if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                raise FileNotDecryptedError("user password required")
+            pages = tuple(RawPage(page.extract_text() or "", number) for number, page in enumerate(reader.pages, 1))
+        problems.messages.extend(str(w.message) for w in caught)
+    except FileNotDecryptedError:
+        raise LoaderError(f"{doc}: the PDF needs a password to open; save an unprotected copy into the corpus") \
+            from None
+    except DependencyError as exc:
+        raise LoaderError(f"{doc}: the PDF is encrypted and cannot be decrypted here ({exc}); "
+                          "install the 'cryptography' package or save an unencrypted copy") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise LoaderError(f"{doc}: the PDF is damaged ({exc}); re-download or re-export it") from None
-    warnings: tuple[str, ...] = ()
+    finally:
+        pypdf_log.removeHandler(problems)
+        pypdf_log.propagate = propagate
+    notes: list[str] = []
     if not any(p.text.strip() for p in pages):
-        warnings = ("no text layer: scanned PDF? run OCR first",)
-    return RawDocument(doc, "pdf", pages, warnings)
+        notes.append("no text layer: scanned PDF? run OCR first")
+    if problems.messages:
+        first = " ".join(problems.messages[0].split())[:120]
+        notes.append(f"the PDF reader reported {len(problems.messages)} problem(s), e.g. \"{first}\"; "
+                     "check the text of this report, or re-export the PDF")
+    return RawDocument(doc, "pdf", pages, tuple(notes))
+
+
+class _Collected(logging.Handler):
+    """Keeps a library's log records for one file, to report them as one line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < 10_000:
+            self.messages.append(record.getMessage())
 
 
 def _docx(doc: str, path: Path) -> RawDocument:

@@ -113,6 +113,8 @@ def build_document(raw: RawDocument, entry: CatalogEntry | None, sha256: str = "
     vocabulary = _vocabulary(full)
     blocks, pdf_like = _blocks(raw)
     markdown = raw.format in ("md", "html", "docx") or not pdf_like
+    # Headings are marked up in Markdown, HTML and DOCX; in text, PDF-extracted or typed, they are inferred.
+    marked_up = raw.format in ("md", "html", "docx")
     labels = {b.label for b in blocks if b.kind == "footnote" and b.label}
     items: list[tuple[Block, str]] = []
     for block in blocks:
@@ -124,7 +126,7 @@ def build_document(raw: RawDocument, entry: CatalogEntry | None, sha256: str = "
             text, block.refs = strip_markers(text, labels if pdf_like else set())
         if not any(ch.isalnum() for ch in text):
             continue
-        kind, level = _classify(block, text, markdown, items[-1][1] if items else "")
+        kind, level = _classify(block, text, marked_up, items[-1][1] if items else "")
         block.kind, block.level = kind, level
         items.append((block, text))
     return _assemble(raw, entry, _group_tables(_merge_interrupted(items, vocabulary)), sha256)

@@ -10,13 +10,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .answering import abstain, compose
+from .answering import abstain, compose, decline
 from .conversation import rewrite
 from .embedding import Embedder
 from .errors import GroundingError, QuestionError, RagError, StoreError
 from .generator import rephrase
 from .grounding import verify_quote
 from .ingest import IngestProgress, IngestReport, ingest
+from .language import english_only_reason
 from .retrieval import Filters, Retriever
 from .settings import RetrievalSettings, Settings
 from .store import LoadedIndex, current_build, load_build, load_index
@@ -116,6 +117,9 @@ class Assistant:
         retrieval: RetrievalSettings | None = None,
     ) -> list[Hit]:
         text = clean_question(query, self.settings.answering.max_question_words)
+        reason = english_only_reason(text)
+        if reason:
+            raise QuestionError(reason)
         return self._current().retriever.search(text, k, filters, retrieval)
 
     def ask(
@@ -133,6 +137,10 @@ class Assistant:
         """
         began = time.perf_counter()
         text = clean_question(question, self.settings.answering.max_question_words)
+        reason = english_only_reason(text)
+        if reason:  # searching would match the vectors of an unreadable question to arbitrary passages
+            total = (time.perf_counter() - began) * 1000
+            return replace(decline(text, text, reason), timings_ms=(("total", total),))
         query = rewrite(text, list(history))
         live = self._current()
         rewritten = time.perf_counter()

@@ -55,9 +55,18 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
 
 
 def is_double_spaced(text: str) -> bool:
-    """PDF-to-text output with an empty line after every line."""
+    """PDF-to-text output with an empty line after every line.
+
+    Blank lines alone do not tell it from ordinary text with one paragraph per line; the extractor's
+    marks do: a wrapped line mostly ends mid-sentence, and extracted lines keep a trailing space,
+    while a typed one-line paragraph ends its sentence and its line."""
     lines = text.split("\n")
-    return len(lines) > 10 and sum(1 for line in lines if line == "") >= 0.35 * len(lines)
+    if len(lines) <= 10 or sum(1 for line in lines if line == "") < 0.35 * len(lines):
+        return False
+    filled = [line for line in lines if line.strip()]
+    ends = sum(1 for line in filled if _END.search(line.rstrip()))
+    trailing = sum(1 for line in filled if line != line.rstrip())
+    return ends < 0.5 * len(filled) or trailing >= 0.5 * len(filled)
 
 
 def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:

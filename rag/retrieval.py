@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .embedding import Embedder
+from .errors import FilterError, QuestionError
 from .evidence import QueryTerms, evidence_score, query_terms
 from .lexical import LexicalIndex
 from .settings import RetrievalSettings
@@ -17,6 +18,8 @@ from .store import LoadedIndex
 from .types import Chunk, Hit
 
 log = logging.getLogger(__name__)
+
+_SHOWN_REPORTS = 10  # report names listed when a report filter matches none
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,28 @@ class Filters:
         if self.years and chunk.year not in self.years:
             return False
         return not (self.places and not any(p.lower() in (chunk.place or "").lower() for p in self.places))
+
+    def mismatch(self, chunks: list[Chunk]) -> str | None:
+        """Why no chunk passes these filters, naming what the index does hold; None if some chunk passes."""
+        if not chunks or any(self.allows(c) for c in chunks):
+            return None
+        fix = "pick one of those or drop the filter"
+        if self.years and not any(Filters(years=self.years).allows(c) for c in chunks):
+            asked = ", ".join(str(y) for y in self.years)
+            years = ", ".join(str(y) for y in sorted({c.year for c in chunks if c.year}))
+            return f"no report in the index matches the year filter {asked}; the reports are from {years}: {fix}"
+        if self.places and not any(Filters(places=self.places).allows(c) for c in chunks):
+            asked = ", ".join(repr(p) for p in self.places)
+            places = ", ".join(sorted({c.place for c in chunks if c.place}))
+            return f"no report in the index matches the place filter {asked}; the places are {places}: {fix}"
+        if self.docs and not any(Filters(docs=self.docs).allows(c) for c in chunks):
+            asked = ", ".join(repr(d) for d in self.docs)
+            docs = sorted({c.doc for c in chunks})
+            more = f" and {len(docs) - _SHOWN_REPORTS} more" if len(docs) > _SHOWN_REPORTS else ""
+            return (f"no report in the index matches the report filter {asked} (a file name or title part); "
+                    f"the reports are {', '.join(docs[:_SHOWN_REPORTS])}{more}: {fix}")
+        given = [*(repr(d) for d in self.docs), *(str(y) for y in self.years), *(repr(p) for p in self.places)]
+        return f"no report in the index matches the filters {' and '.join(given)} together: drop one of them"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +95,9 @@ class Retriever:
     ) -> list[Hit]:
         """Top-k hits; `settings` overrides the stages (used by the evaluation's ablations)."""
         cfg = settings or self.settings
-        k = k or cfg.k
+        k = cfg.k if k is None else k
+        if k < 1:
+            raise QuestionError(f"k={k} passages asked for; ask for at least 1")
         filters = filters or Filters()
         n = len(self.index.chunks)
         depth = n if filters else min(n, cfg.candidates)
@@ -83,6 +110,9 @@ class Retriever:
         allowed = [c for c in self._fuse(dense, lexical, cfg.rrf_k) if filters.allows(self.index.chunks[c.position])]
         allowed = allowed[: max(cfg.candidates, k * 4)]
         if not allowed:
+            reason = filters.mismatch(self.index.chunks) if filters else None
+            if reason:
+                raise FilterError(reason)
             return []
         positions = [c.position for c in allowed]
         vectors = self.index.vectors(positions)

@@ -33,6 +33,9 @@ class EmbeddingSettings:
 class ChunkingSettings:
     max_tokens: int = 200  # word pieces per chunk; the model truncates past 256
     overlap_tokens: int = 40
+    # Characters too: a run with no spaces (a URL, a base64 blob, a 1 MB line) is one "token" to the
+    # splitter but unreadable as a passage; no real paragraph of 200 word pieces comes near this.
+    max_chars: int = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 _FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl")
-_KEEP_OLD_BUILDS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ class FileStatus:
 
     doc: str
     sha256: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" (could not be read) or "skipped" (not a file the corpus may index)
     error: str | None = None
     chunks: int = 0
     warnings: tuple[str, ...] = ()
@@ -131,6 +130,7 @@ def write_build(
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
+    live = current_build(root)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
@@ -152,17 +152,31 @@ def write_build(
     pointer_tmp = root / "CURRENT.tmp"
     _write_text(pointer_tmp, name + "\n")
     os.replace(pointer_tmp, root / "CURRENT")
-    _prune(builds, keep={name})
+    # The build that was live until now stays as the fallback; any other (older, or written by a run
+    # killed before its switch, so never live) goes. Folder names alone cannot tell which was live.
+    _prune(builds, keep={name} | ({live.name} if live is not None and live.is_dir() else set()))
     log.info("index build %s is live (%d chunks)", name, len(chunks))
     return final
 
 
 def _prune(builds: Path, keep: set[str]) -> None:
-    """Keep the live build and the one before it; drop older ones."""
-    old = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in keep),
-                 key=lambda p: p.name)
-    for path in old[:-_KEEP_OLD_BUILDS] if _KEEP_OLD_BUILDS else old:
-        shutil.rmtree(path, ignore_errors=True)
+    for path in builds.iterdir():
+        if path.is_dir() and not path.name.startswith(".") and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def check_writable(root: Path) -> None:
+    """Refuse early, with the reason, an index folder that cannot take a new build."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(f"index folder {root} is not writable ({exc.strerror}); pass --index DIR with a "
+                         "writable folder or fix its permissions. The existing index is untouched") from None
+    stale = root / "CURRENT.tmp"  # left by a run killed between writing the pointer and the switch
+    stale.unlink(missing_ok=True)
 
 
 def load_index(root: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> LoadedIndex:

@@ -151,3 +151,36 @@ def test_a_quote_grows_to_the_best_scoring_neighbour_within_its_word_budget():
     assert widened.text == text[widened.start - 100 : widened.end - 100]  # still a verbatim slice
     assert _widen(lead, scores, budget=4).text == lead.text  # the sentence alone is never cut
     assert _widen(lead, scores, budget=100).text == text
+
+
+@pytest.mark.parametrize("question", [
+    "من ترأس المجموعة 3؟",  # Arabic: who chaired cluster 3?
+    "谁主持了第三组？",  # Chinese
+    "Кто председательствовал в третьей группе?",  # Russian
+    "Who chaired المجموعة الثالثة?",  # mostly Arabic with a few English words
+])
+def test_a_question_not_in_english_is_declined_saying_to_ask_in_english(tiny_assistant, question):
+    answer = tiny_assistant.ask(question)
+    assert answer.abstained
+    assert not answer.citations
+    assert not answer.passages  # no "nearest" passage: the model cannot read the question
+    assert "English questions only" in answer.reason
+    assert "Ask it in English" in answer.text
+    with pytest.raises(QuestionError, match="English questions only"):
+        tiny_assistant.search(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Who chaired the Bangkok workshop, the régional réunion?",
+    "Who chaired the Bangkok (กรุงเทพ) workshop?",
+])
+def test_an_english_question_with_accents_or_a_foreign_name_is_answered(tiny_assistant, question):
+    answer = tiny_assistant.ask(question)
+    assert not answer.abstained, answer.reason
+    assert "Ingrid Halvorsen" in answer.citations[0].quote.text
+
+
+def test_an_english_question_naming_places_with_accents_is_not_declined_for_its_language(tiny_assistant):
+    answer = tiny_assistant.ask("Who chaired the workshop attended by São Tomé and Côte d'Ivoire?")
+    assert answer.passages
+    assert "English" not in (answer.reason or "")

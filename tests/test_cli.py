@@ -44,8 +44,9 @@ def test_ask_batch_answers_each_line_in_order(index_dir, tmp_path):
         {"id": 7, "question": "What is the boiling point of liquid nitrogen?"},
         {"id": "c", "question": "   "},
     ]), encoding="utf-8")
-    lines = rag("ask", "--batch", str(batch), "--json", "--index", str(index_dir)).stdout.splitlines()
-    records = [json.loads(line) for line in lines]
+    proc = rag("ask", "--batch", str(batch), "--json", "--index", str(index_dir), check=False)
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1, proc.stderr  # the blank question failed
     assert [r["id"] for r in records] == ["a", 7, "c"]
     assert not records[0]["abstained"]
     assert set(records[0]["citations"][0]) >= CITATION_FIELDS
@@ -54,6 +55,52 @@ def test_ask_batch_answers_each_line_in_order(index_dir, tmp_path):
     assert records[1]["reason"]
     assert records[1]["passages"]
     assert "empty" in records[2]["error"]
+
+
+def test_ask_batch_reports_each_broken_line_and_answers_the_rest(index_dir, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    good = json.dumps({"id": "ok", "question": "Who chaired the Bangkok workshop?"})
+    broken = ['{"id": 1, "question": 42}', '{"id": 2, "question": "\\ud800"}', "[" * 100_000,
+              '{"id": 3, "question": "Who?"', '["a list"]']
+    # A UTF-8 byte-order mark (as Notepad writes) must not cost line 1.
+    batch.write_bytes(b"\xef\xbb\xbf" + "\n".join([good, *broken, "", good]).encode())
+    proc = rag("ask", "--batch", str(batch), "--index", str(index_dir), check=False)
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert [r.get("line") for r in records] == [None, 2, 3, 4, 5, 6, None]
+    assert [r["id"] for r in records] == ["ok", 1, 2, None, None, None, "ok"]
+    assert not records[0]["abstained"]
+    assert not records[-1]["abstained"]
+    assert all(r["error"] for r in records[1:-1])
+
+
+def test_ask_batch_reads_a_utf16_file_and_exits_0_when_every_line_is_answered(index_dir, tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(json.dumps({"id": 1, "question": "Who chaired the Bangkok workshop?"}, ensure_ascii=False)
+                     + "\r\n" + json.dumps({"id": 2, "question": "What was the boiling point of nitrogen?"})
+                     + "\r\n", encoding="utf-16")
+    proc = rag("ask", "--batch", str(batch), "--index", str(index_dir), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(r["id"], r["abstained"]) for r in records] == [(1, False), (2, True)]
+
+
+@pytest.mark.parametrize("k", ["-1", "0", "101", "five"])
+@pytest.mark.parametrize("command", ["search", "ask"])
+def test_k_outside_1_to_100_is_rejected_naming_the_range(command, k):
+    proc = rag(command, "fair recruitment", "-k", k, check=False)
+    assert proc.returncode == 2
+    assert "argument -k" in proc.stderr
+    assert "1 to 100" in proc.stderr
+
+
+def test_a_year_filter_matching_no_report_says_so_and_lists_the_years(index_dir):
+    proc = rag("search", "fair recruitment", "--year", "1999", "--index", str(index_dir), check=False)
+    assert proc.returncode == 2
+    assert "year filter 1999" in proc.stderr
+    assert "2016, 2019, 2021" in proc.stderr
+    assert "no passage" not in proc.stderr
 
 
 def test_errors_are_one_line_on_stderr_with_a_non_zero_exit(tmp_path):

@@ -89,7 +89,7 @@ def test_an_encrypted_pdf_is_refused_with_a_clear_message(tmp_path):
     writer.encrypt("pw", algorithm="RC4-128")
     with (tmp_path / "locked.pdf").open("wb") as fh:
         writer.write(fh)
-    with pytest.raises(LoaderError, match=r"locked\.pdf.*password-protected"):
+    with pytest.raises(LoaderError, match=r"locked\.pdf.*needs a password"):
         load_file(tmp_path / "locked.pdf", tmp_path)
 
 

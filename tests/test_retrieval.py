@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
+from rag.errors import FilterError, QuestionError
 from rag.retrieval import Filters
 
 
@@ -40,7 +42,26 @@ def test_filters_restrict_results_by_year_place_and_report(tiny_assistant):
     by_report = tiny_assistant.search(question, k=10, filters=Filters(docs=("bangkok",)))
     assert by_report
     assert {h.chunk.doc for h in by_report} == {"bangkok-2016-workshop.txt"}
-    assert tiny_assistant.search(question, k=10, filters=Filters(years=(1999,))) == []
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    (Filters(years=(1999,)), "year filter 1999; the reports are from 2016, 2019, 2021"),
+    (Filters(places=("Paris",)), "place filter 'Paris'; the places are Bangkok, Geneva, New York"),
+    (Filters(docs=("marrakesh",)), "report filter 'marrakesh'"),
+    (Filters(years=(2019,), places=("Bangkok",)), "filters 2019 and 'Bangkok' together"),
+])
+def test_a_filter_matching_no_report_is_an_error_naming_it_not_an_empty_result(tiny_assistant, filters, message):
+    with pytest.raises(FilterError, match=re.escape(message)):
+        tiny_assistant.search("What did participants say?", k=10, filters=filters)
+    with pytest.raises(FilterError, match=re.escape(message)):
+        tiny_assistant.ask("What did participants say?", filters=filters)
+
+
+def test_k_below_1_is_an_error_not_the_default_or_everything(tiny_assistant):
+    with pytest.raises(QuestionError, match="at least 1"):
+        tiny_assistant.search("fair recruitment", k=0)
+    with pytest.raises(QuestionError, match="at least 1"):
+        tiny_assistant.search("fair recruitment", k=-1)
 
 
 def test_no_two_hits_overlap_in_the_same_document(tiny_assistant):
