@@ -29,7 +29,8 @@ SYSTEM_PROMPT = (
     "NOT IN THE QUOTES."
 )
 _MARKER = re.compile(r"\[(\d+)\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# A whole number as written: "1,000" and "2.5" are one number each, and "8" is not part of "87".
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?!\d)")
 SUPPORT_THRESHOLD = 0.7
 
 
@@ -68,8 +69,13 @@ def supported(sentence: str, quotes: dict[int, str]) -> bool:
     if not words:
         return False
     source_words = {stem(w) for w in content_words(source)}
-    numbers_ok = all(n in source for n in _NUMBER.findall(body))
+    numbers_ok = _numbers(body) <= _numbers(source)
     return numbers_ok and len(words & source_words) / len(words) >= SUPPORT_THRESHOLD
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers with thousands separators dropped ("1,000" == "1000"); a sentence-final dot is not a decimal."""
+    return {re.sub(r",(?=\d{3}\b)", "", n) for n in _NUMBER.findall(text)}
 
 
 def rephrase(answer: Answer, settings: AnsweringSettings) -> Answer:
