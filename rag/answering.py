@@ -18,7 +18,7 @@ from .evidence import (
 from .grounding import sentence_spans, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
-from .spans import short_span
+from .spans import counted_noun, short_span
 from .types import Answer, Citation, Document, Hit, Quote
 
 _PASSAGES_READ = 5
@@ -215,6 +215,13 @@ def compose(
     if settings.quote_words:
         scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
         chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
+    noun = counted_noun(query)
+    if short is None and noun and not any(short_span(query, terms, s.text) for s in chosen):
+        # A count of something else ("38 member countries" for "how many signatories") is not the answer.
+        return abstain(
+            question, query, hits,
+            f"the closest passages are on this topic but none gives the count it asks for (“how many {noun}”).",
+        )
     if short is not None:
         parts.append(f"Short answer: “{short.text}” [1]")
     previous_title: str | None = None

@@ -98,6 +98,14 @@ def _near(span: tuple[int, int], cues: list[tuple[int, int]], reach: int = 40) -
     return min(gaps) if gaps else None
 
 
+def counted_noun(question: str) -> str | None:
+    """The noun a "how many" question counts ("Member States"), if it names one."""
+    if question_kind(question) != "number":
+        return None
+    counted = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
+    return " ".join(counted.group(1).split()) if counted and _stems(counted.group(1)) else None
+
+
 def short_span(question: str, terms: QueryTerms, sentence: str) -> tuple[int, int] | None:
     """(start, end) of the short answer inside `sentence`, or None when the sentence does not single
     one out: a wrong short answer would be a claim the quote does not make, so this errs towards none."""

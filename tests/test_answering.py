@@ -184,3 +184,16 @@ def test_an_english_question_naming_places_with_accents_is_not_declined_for_its_
     answer = tiny_assistant.ask("Who chaired the workshop attended by São Tomé and Côte d'Ivoire?")
     assert answer.passages
     assert "English" not in (answer.reason or "")
+
+
+def test_a_count_question_is_declined_when_the_quotes_count_only_other_things(tiny_assistant):
+    """"How many interpreters" is not answered by "87 government delegates": the count must be of the
+    noun asked about, in the quoted text, or the assistant declines and says which count is missing."""
+    answer = tiny_assistant.ask("How many interpreters worked at the Bangkok workshop?")
+    assert answer.abstained and "how many interpreters" in answer.reason
+    assert answer.passages  # the nearest passages are still shown
+
+
+def test_a_count_question_whose_noun_is_counted_in_the_quotes_is_answered(tiny_assistant):
+    answer = tiny_assistant.ask("How many Member States were represented at the Bangkok workshop?")
+    assert not answer.abstained and answer.short is not None and answer.short.text == "48 Member States"
