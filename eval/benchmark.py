@@ -2,6 +2,7 @@
 side by side in one run, because the machines here are shared and noisy.
 
     .venv/bin/python eval/benchmark.py [--out eval/out/benchmark.json] [--quick] [--corpus corpus]
+                                       [--repair-100mb]
 
 Needs the `bench` extra for the LangChain comparison: pip install -e ".[bench]".
 """
@@ -23,8 +24,10 @@ import numpy as np
 from rag.embedding import Embedder
 from rag.evaluation import evidence_in, load_gold
 from rag.ingest import ingest
+from rag.paragraphs import build_document
 from rag.pipeline import Assistant
 from rag.settings import load_settings
+from rag.types import RawDocument, RawPage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,6 +181,40 @@ def bench_scaling(base: np.ndarray, sizes: list[int], queries_n: int, hnsw_max: 
     return rows
 
 
+_WORDS = ("the forum states governments cooperation labour mobility recommended development partnership "
+          "civil society returns diaspora regional dialogue policy migrants").split()
+
+
+def _hard_wrapped(mb: int, pdf: bool) -> str:
+    """`mb` million characters of ~90-character lines ending mid-sentence, in one paragraph: the worst
+    case for repair. `pdf`: as PDF extraction writes it, an empty line after each line and a trailing
+    space; else plain wrapped text, as a .md or typed .txt holds it."""
+    rng = np.random.default_rng(0)
+    lines = []
+    for _ in range(4096):
+        words = [_WORDS[i] for i in rng.integers(0, len(_WORDS), 12)]
+        lines.append(" ".join(words)[:88].rsplit(" ", 1)[0] + (" " if pdf else ""))
+    block = ("\n\n" if pdf else "\n").join(lines) + ("\n\n" if pdf else "\n")
+    return (block * (mb * 1_000_000 // len(block) + 1))[: mb * 1_000_000]
+
+
+def bench_repair(sizes_mb: list[int]) -> list[dict]:
+    """Seconds per million characters of repair (RawDocument to Document), which must stay flat as the
+    text grows: a 1 MB hard-wrapped file once took over 600 s."""
+    rows = []
+    for shape, fmt, pdf in (("pdf-extracted txt", "txt", True), ("wrapped md", "md", False)):
+        for mb in sizes_mb:
+            raw = RawDocument(f"bench.{fmt}", fmt, (RawPage(_hard_wrapped(mb, pdf)),))
+            t = time.perf_counter()
+            doc = build_document(raw, None)
+            seconds = time.perf_counter() - t
+            rows.append({"shape": shape, "mb": mb, "seconds": round(seconds, 2), "s_per_mb": round(seconds / mb, 3),
+                         "paragraphs": len(doc.paragraphs)})
+            print(f"  repair {shape:<18} {mb:>4} MB {seconds:8.2f} s  {seconds / mb:6.3f} s/MB", file=sys.stderr)
+            del raw, doc
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "benchmark.json")
@@ -185,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold.jsonl")
     ap.add_argument("--quick", action="store_true", help="10k vectors only, 10 questions")
     ap.add_argument("--no-langchain", action="store_true")
+    ap.add_argument("--repair-100mb", action="store_true",
+                    help="time repair of 100 MB of text too (about 2 minutes and 2-3 GB of memory)")
     args = ap.parse_args(argv)
     questions = [i.question for i in load_gold(args.gold)]
     results: dict = {"quick": args.quick}
@@ -198,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
     results["scaling"] = bench_scaling(base, sizes, 50 if args.quick else 200, hnsw_max=100_000)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # After the RSS figure, which is the index's: repairing 100 MB of text needs more memory than serving.
+    results["repair"] = bench_repair([1] if args.quick else [1, 10, 100] if args.repair_100mb else [1, 10])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(render(results))
@@ -218,6 +259,8 @@ def render(r: dict) -> str:
     lines += ["", "| n | index | build s | query p50 ms | recall@10 vs flat |", "|---:|---|---:|---:|---:|"]
     lines += [f"| {s['n']} | {s['index']} | {s['build_s']} | {s['query_p50_ms']} | {s['recall@10_vs_flat']} |"
               for s in r["scaling"]]
+    lines += ["", "| repair of | MB | s | s per MB |", "|---|---:|---:|---:|"]
+    lines += [f"| {x['shape']} | {x['mb']} | {x['seconds']} | {x['s_per_mb']} |" for x in r.get("repair", [])]
     return "\n".join(lines)
 
 

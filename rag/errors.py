@@ -13,12 +13,20 @@ class LoaderError(RagError):
     """A corpus file cannot be read (corrupt, encrypted, binary, empty)."""
 
 
+class FileTimeoutError(LoaderError):
+    """Reading one corpus file took longer than `ingest.file_seconds`."""
+
+
 class StoreError(RagError):
     """The index is damaged or was built with other settings."""
 
 
 class IndexNotFoundError(StoreError):
     """No index has been built yet."""
+
+
+class IndexBusyError(StoreError):
+    """Another ingest is writing to the same index folder."""
 
 
 class ModelError(RagError):

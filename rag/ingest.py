@@ -12,14 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .catalog import load_catalog
+from .catalog import Catalog, load_catalog
 from .chunking import chunk_document
 from .embedding import Embedder
 from .errors import LoaderError, StoreError
+from .limits import time_limit
 from .loaders import load_file
-from .paragraphs import QualityReport, build_document, quality_report
-from .settings import Settings
-from .store import FileStatus, LoadedIndex, Manifest, check_writable, load_index, write_build
+from .paragraphs import QualityReport, build_document, check_text_size, quality_report
+from .settings import IngestSettings, Settings
+from .store import FileStatus, LoadedIndex, Manifest, check_writable, index_lock, load_index, write_build
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def scan_corpus(corpus: Path, catalog_name: str) -> tuple[list[Path], list[tuple
         here = Path(folder)
         for name in sorted(dirs):
             if (here / name).is_symlink():
-                skipped.append((_rel(here / name, corpus), "a symbolic link to a folder is not followed; "
+                skipped.append((_safe_name(_rel(here / name, corpus)), "a symbolic link to a folder is not followed; "
                                 "copy or move the folder into the corpus instead"))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
         for name in sorted(names):
@@ -70,11 +71,27 @@ def scan_corpus(corpus: Path, catalog_name: str) -> tuple[list[Path], list[tuple
             if name.startswith(".") or (here == corpus and name == catalog_name) or name.lower() == "readme.md":
                 continue
             reason = _unreadable_reason(path, root)
+            if not _utf8(rel):
+                rel, reason = _safe_name(rel), ("the file name is not valid UTF-8 (shown with \\x escapes); "
+                                                "rename it")
             if reason:
                 skipped.append((rel, reason))
             else:
                 files.append(path)
     return sorted(files), sorted(skipped)
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.walk gives undecodable bytes as lone surrogates
+        return False
+    return True
+
+
+def _safe_name(name: str) -> str:
+    """The name as given where it is valid UTF-8; its undecodable bytes as \\xNN where not."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _rel(path: Path, corpus: Path) -> str:
@@ -99,7 +116,46 @@ def _unreadable_reason(path: Path, root: Path) -> str | None:
 
 
 def sha256_bytes(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:  # in blocks: a file may be far larger than memory
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_one(
+    path: Path, doc: str, corpus: Path, catalog: Catalog, limits: IngestSettings, max_text_mb: float
+) -> tuple[str, Document | None, str | None]:
+    """(sha256, document, None), or (sha256 or "", None, reason): whatever one file does, the build goes on."""
+    sha = ""
+    try:
+        with time_limit(limits.file_seconds, doc):
+            size = path.stat().st_size
+            if limits.max_file_mb and size > limits.max_file_mb * 1e6:
+                raise LoaderError(f"{doc}: the file is over the size limit ({size / 1e6:.1f} MB, ingest.max_file_mb "
+                                  f"is {limits.max_file_mb:g} MB); split or compress it, or raise "
+                                  "RAG_INGEST_MAX_FILE_MB")
+            sha = sha256_bytes(path)
+            raw = load_file(path, corpus)
+            check_text_size(raw, max_text_mb)  # a small compressed file can still extract to gigabytes
+            document = build_document(raw, catalog.entry(doc), sha256=sha)
+            if not any(p.kind != "heading" and p.text.strip() for p in document.paragraphs):
+                raise LoaderError(f"{doc}: {_no_text_reason(document)}")
+    except LoaderError as exc:
+        return sha, None, str(exc).removeprefix(f"{doc}: ")  # the file is named beside it already
+    except OSError as exc:
+        return sha, None, f"cannot be read ({exc.strerror or exc}); check its permissions"
+    # Parsers of PDF, DOCX and HTML raise types of their own on hostile input (a decompression-bomb
+    # limit, an XML syntax error, a recursion limit, plain bugs): none of them may cost the build.
+    except Exception as exc:
+        log.debug("unexpected error reading %s", doc, exc_info=True)
+        return sha, None, (f"the reader failed ({type(exc).__name__}: {_one_line(exc)}); re-export or re-save "
+                           "the file, and report the problem if a clean copy also fails")
+    return sha, document, None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or "no message"
 
 
 def _no_text_reason(document: Document) -> str:
@@ -128,9 +184,14 @@ def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
 
 def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None = None) -> IngestReport:
     """Build a new index from the corpus folder; the previous one serves until the switch."""
+    check_writable(settings.paths.index)  # before any work: a read-only index would waste the embedding
+    with index_lock(settings.paths.index):
+        return _ingest(settings, embedder, progress)
+
+
+def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None) -> IngestReport:
     began = time.perf_counter()
     corpus = settings.paths.corpus
-    check_writable(settings.paths.index)  # before any work: a read-only index would waste the embedding
     files, skipped = scan_corpus(corpus, settings.paths.catalog)
     catalog_path = corpus / settings.paths.catalog
     catalog_sha = sha256_bytes(catalog_path) if catalog_path.exists() else ""
@@ -145,13 +206,9 @@ def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | No
     quality: list[QualityReport] = []
     for done, path in enumerate(files, start=1):
         doc = path.relative_to(corpus).as_posix()
-        sha = sha256_bytes(path)
-        try:
-            document = build_document(load_file(path, corpus), catalog.entry(doc), sha256=sha)
-            if not any(p.kind != "heading" and p.text.strip() for p in document.paragraphs):
-                raise LoaderError(f"{doc}: {_no_text_reason(document)}")
-        except LoaderError as exc:
-            reason = str(exc).removeprefix(f"{doc}: ")  # the file is named beside it already
+        sha, document, reason = _read_one(path, doc, corpus, catalog, settings.ingest,
+                                           settings.repair.max_text_mb)
+        if document is None:
             statuses.append(FileStatus(doc, sha, "failed", reason))
             log.warning("skipped %s: %s", doc, reason)
         else:

@@ -8,6 +8,7 @@ import logging
 import re
 import warnings as warnings_module
 from pathlib import Path
+from typing import Any
 
 from .errors import LoaderError
 from .types import RawDocument, RawPage
@@ -79,6 +80,12 @@ def _decode(doc: str, data: bytes) -> tuple[str, tuple[str, ...]]:
             except UnicodeDecodeError as exc:
                 raise LoaderError(f"{doc}: starts with a {encoding} byte-order mark but is not valid {encoding} "
                                   f"({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), (f"{utf16} without a byte-order mark; re-save the file as UTF-8",)
+        except UnicodeDecodeError:
+            pass  # zeros in a pattern by chance: not UTF-16 after all
     try:
         return data.decode("utf-8"), ()
     except UnicodeDecodeError:
@@ -105,9 +112,31 @@ def _decode(doc: str, data: bytes) -> tuple[str, tuple[str, ...]]:
     return str(best), (f"not UTF-8: decoded as {best.encoding} (detected); re-save the file as UTF-8 to be sure",)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text of a Latin script has a zero in every other byte, and only there."""
+    sample = data[:8192]
+    if len(sample) < 16 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.3 and even < 0.02:
+        return "utf-16-le"
+    if even > 0.3 and odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _page_text(page: Any) -> str:
+    text: str = page.extract_text() or ""
+    if not text.strip() and page.get("/Contents") is not None:
+        # extract_text swallows a decompression limit and returns "": decode the content again so a
+        # bomb is reported as one, not as a scanned page
+        page.get_contents()
+    return text
+
+
 def _pdf(doc: str, path: Path) -> RawDocument:
     from pypdf import PasswordType, PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 
     problems = _Collected()
     pypdf_log = logging.getLogger("pypdf")
@@ -120,11 +149,14 @@ def _pdf(doc: str, path: Path) -> RawDocument:
             # An owner password only restricts printing or copying: the empty user password opens it.
             if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
                 raise FileNotDecryptedError("user password required")
-            pages = tuple(RawPage(page.extract_text() or "", number) for number, page in enumerate(reader.pages, 1))
+            pages = tuple(RawPage(_page_text(page), number) for number, page in enumerate(reader.pages, 1))
         problems.messages.extend(str(w.message) for w in caught)
     except FileNotDecryptedError:
         raise LoaderError(f"{doc}: the PDF needs a password to open; save an unprotected copy into the corpus") \
             from None
+    except LimitReachedError as exc:
+        raise LoaderError(f"{doc}: the PDF inflates past the reader's safety limit ({exc}; a decompression "
+                          "bomb or a damaged stream); re-export it, or split it into smaller files") from None
     except DependencyError as exc:
         raise LoaderError(f"{doc}: the PDF is encrypted and cannot be decrypted here ({exc}); "
                           "install the 'cryptography' package or save an unencrypted copy") from None
@@ -160,14 +192,20 @@ def _docx(doc: str, path: Path) -> RawDocument:
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError) as exc:
         raise LoaderError(f"{doc}: the DOCX file is damaged or not a Word document ({exc}); re-save it") from None
+    except XMLSyntaxError as exc:  # malformed, or nested past lxml's depth limit
+        raise LoaderError(f"{doc}: the DOCX file holds XML that cannot be parsed ({exc}); open it in Word "
+                          "and re-save it") from None
     lines: list[str] = []
     body = document.element.body
     for child in body.iterchildren():
+        if not isinstance(child.tag, str):  # an XML comment or processing instruction: no text of the report
+            continue
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             from docx.text.paragraph import Paragraph

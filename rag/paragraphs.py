@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .catalog import CatalogEntry, infer_meta
+from .errors import LoaderError
 from .repair import Block, clean_inline, is_double_spaced, join_lines, markdown_blocks, pdf_text_blocks, strip_markers
 from .types import Document, Paragraph, RawDocument, ReportMeta
 
@@ -83,28 +84,38 @@ def _classify(block: Block, text: str, markdown: bool, previous: str) -> tuple[s
 
 def _merge_interrupted(items: list[tuple[Block, str]], vocabulary: frozenset[str]) -> list[tuple[Block, str]]:
     """A paragraph cut by a footnote block or page break comes back whole: join a body paragraph that
-    does not end a sentence with the next body paragraph when that one starts in lower case."""
-    out: list[tuple[Block, str]] = []
+    does not end a sentence with the next body paragraph when that one starts in lower case.
+
+    Linear: pieces are collected per paragraph and joined once, and the last paragraph that is not a
+    footnote is remembered rather than searched for."""
+    out: list[tuple[Block, list[str]]] = []
+    last_text: int | None = None  # index in `out` of the last item that is not a footnote
     for block, text in items:
         if out and out[-1][0].kind == "footnote" and block.kind == "body" and re.match(r"https?://\S+$", text):
-            out[-1] = (out[-1][0], out[-1][1] + " " + text)  # a footnote's URL wrapped onto its own line
+            out[-1][1].extend((" ", text))  # a footnote's URL wrapped onto its own line
             continue
-        if block.kind == "body" and text[:1].islower() and not _NUMBER.match(text):
-            for j in range(len(out) - 1, -1, -1):
-                prev_block, prev_text = out[j]
-                if prev_block.kind == "footnote":
-                    continue
-                if prev_block.kind in ("body", "list") and not re.search(r"[.?!:;”\"]$", prev_text):
-                    prev_block.refs.extend(block.refs)
-                    out[j] = (prev_block, join_lines([prev_text, text], vocabulary))
-                    break
-                out.append((block, text))
-                break
-            else:
-                out.append((block, text))
-            continue
-        out.append((block, text))
-    return out
+        if block.kind == "body" and text[:1].islower() and not _NUMBER.match(text) and last_text is not None:
+            prev_block, pieces = out[last_text]
+            if prev_block.kind in ("body", "list") and not re.search(r"[.?!:;”\"]$", pieces[-1]):
+                prev_block.refs.extend(block.refs)
+                pieces.append(text)
+                continue
+        if block.kind != "footnote":
+            last_text = len(out)
+        out.append((block, [text]))
+    # A footnote's pieces are its text and " ", URL pairs, joined as they are; a paragraph's pieces are
+    # paragraphs, joined as wrapped lines (mending a word hyphenated across the cut).
+    return [(block, "".join(pieces) if block.kind == "footnote" or len(pieces) == 1 else join_lines(pieces, vocabulary))
+            for block, pieces in out]
+
+
+def check_text_size(raw: RawDocument, max_text_mb: float) -> None:
+    """Refuse, before repair, a file whose text is over `repair.max_text_mb` (0: no limit)."""
+    size = sum(len(p.text) for p in raw.pages)
+    if max_text_mb > 0 and size > max_text_mb * 1_000_000:
+        raise LoaderError(
+            f"{raw.doc}: {size / 1_000_000:.1f} million characters of text, over the repair.max_text_mb limit of "
+            f"{max_text_mb:g}; split the report into smaller files or raise the limit (RAG_REPAIR_MAX_TEXT_MB)")
 
 
 def build_document(raw: RawDocument, entry: CatalogEntry | None, sha256: str = "") -> Document:
@@ -140,10 +151,10 @@ def _group_tables(items: list[tuple[Block, str]]) -> list[tuple[Block, str]]:
     while i < len(items):
         block, text = items[i]
         run = i + 1
-        while (run < len(items) and items[run][0].kind == "list" and len(items[run][1].split()) <= 14
-               and not items[run][1].endswith(".")):
-            run += 1
-        if block.kind == "heading" and block.level == 2 and run - i - 1 >= 3:
+        while (block.kind == "heading" and block.level == 2 and run < len(items) and items[run][0].kind == "list"
+               and len(items[run][1].split()) <= 14 and not items[run][1].endswith(".")):
+            run += 1  # only after a heading: scanning every item's run would be quadratic in a long list
+        if run - i - 1 >= 3:
             cells = [t for _, t in items[i + 1 : run]]
             table = Block("table", page=block.page)
             out.append((table, "\n".join([text, *cells])))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .inline import clean_inline
+
 _PUA = re.compile(r"[\ue000-\uf8ff]")
 _NUMBERED = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\)|[IVX]{1,5}\.)\s+\S")
 _NUMBERED_PARAGRAPH = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\))\s+[A-Z]")
@@ -14,8 +16,11 @@ _LABEL_LINE = re.compile(r"^(\d{1,3})$")
 _ROMAN_NOTE = re.compile(r"^([ivx]{1,5})\.\s+(\S.*)$")
 _MD_FOOTNOTE = re.compile(r"^(?:([¹²³⁴⁵⁶⁷⁸⁹⁰]+)|<sup>(\d+)</sup>|\[\^(\w+)\]:)\s*(.*)$")
 _MD_LIST = re.compile(r"^\s*[-*+•]\s+(.*)$")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # the closing #s are cut by _heading_text
 _END = re.compile(r"[.?!:;”\"’)]$")
+
+__all__ = ["Block", "clean_inline", "is_double_spaced", "join_lines", "markdown_blocks", "pdf_text_blocks",
+           "strip_markers"]
 
 
 @dataclass
@@ -35,23 +40,40 @@ class Block:
         return join_lines(self.lines) if self.kind != "table" else "\n".join(self.lines)
 
 
+_HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
+_LOWER_START = re.compile(r"[a-z]+")
+# A word mended across a line end is looked up in the vocabulary; no real word is this long, and the
+# bound keeps the look-back constant however many hyphenated lines are glued together.
+_MAX_WORD = 64
+
+
 def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
-    """Join wrapped lines with single spaces, mending words hyphenated across a line end."""
-    out = ""
+    """Join wrapped lines with single spaces, mending words hyphenated across a line end.
+
+    Linear in the text: only the end of the text joined so far is looked at, and the parts are
+    joined once at the end (a 1 MB paragraph used to be re-scanned for every line)."""
+    parts: list[str] = []
+    tail = ""  # the last characters joined so far, enough to read a hyphenated word
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
             continue
-        if not out:
-            out = line
-        elif re.search(r"[A-Za-z]-$", out) and line[:1].islower():
-            head = re.search(r"([A-Za-z]+)-$", out)
-            tail = re.match(r"[a-z]+", line)
-            whole = (head.group(1) + tail.group(0)).lower() if head and tail else ""
-            out = out[:-1] + line if whole in vocabulary else out + line
+        if not parts:
+            parts.append(line)
+        elif len(tail) >= 2 and tail[-1] == "-" and tail[-2].isascii() and tail[-2].isalpha() and line[:1].islower():
+            head = _HYPHEN_END.search(tail)
+            word = _LOWER_START.match(line)
+            whole = (head.group(1) + word.group(0)).lower() if head and word else ""
+            if whole in vocabulary:
+                parts[-1] = parts[-1][:-1]  # the last part is one whole line
+                tail = tail[:-1]
+            parts.append(line)
         else:
-            out = out + " " + line
-    return out
+            parts.append(" ")
+            parts.append(line)
+            tail += " "
+        tail = (tail + line)[-_MAX_WORD - 1:]
+    return "".join(parts)
 
 
 def is_double_spaced(text: str) -> bool:
@@ -205,7 +227,7 @@ def markdown_blocks(text: str) -> list[Block]:
                 current.lines.append(row)
             continue
         if heading:
-            blocks.append(Block("heading", [heading.group(2)], level=len(heading.group(1))))
+            blocks.append(Block("heading", [_heading_text(heading.group(2))], level=len(heading.group(1))))
             current = None
             continue
         if note and note.group(4) is not None and (note.group(1) or note.group(2) or note.group(3)):
@@ -224,24 +246,22 @@ def markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _heading_text(text: str) -> str:
+    """An ATX heading's text without its optional closing run of #s (which follows a space).
+
+    Not a regex: `(.*?)\\s*#*\\s*$` backtracks cubically on a heading line padded with spaces."""
+    text = text.strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1].isspace()):
+        return bare.rstrip()
+    return text
+
+
 _SUPERSCRIPTS = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹⁰", "1234567890")
 
 
 def _superscript_digits(text: str) -> str:
     return text.translate(_SUPERSCRIPTS)
-
-
-def clean_inline(text: str) -> str:
-    """Markdown emphasis, links, escapes and HTML superscript tags out; the words stay."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)", r"\1", text)
-    text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)
-    text = re.sub(r"(?<!\\)(\*\*|__)", "", text)
-    text = re.sub(r"(?<![\\\w])\*(?=\S)|(?<=\S)(?<!\\)\*(?!\w)", "", text)
-    text = re.sub(r"(?<!\\)\*", "", text)
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>])", r"\1", text)
-    text = re.sub(r"`([^`]*)`", r"\1", text)
-    return " ".join(text.split())
 
 
 def strip_markers(text: str, labels: set[str]) -> tuple[str, list[str]]:
@@ -267,5 +287,5 @@ def strip_markers(text: str, labels: set[str]) -> tuple[str, list[str]]:
                 return m.group(1)
             return m.group(0)
 
-        text = re.sub(r"((?:[A-Za-z]{3,}|[A-Za-z][.,;:”’)]))(\d{1,3})(?=[\s,.;:)”’]|$)", glued, text)
+        text = re.sub(r"((?:(?<![A-Za-z])[A-Za-z]{3,}+|[A-Za-z][.,;:”’)]))(\d{1,3})(?=[\s,.;:)”’]|$)", glued, text)
     return "\n".join(" ".join(line.split()) for line in text.split("\n")), found

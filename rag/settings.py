@@ -39,6 +39,21 @@ class ChunkingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestSettings:
+    # One hostile file (a decompression bomb, a parser loop) must not stall or swamp the whole build.
+    file_seconds: float = 120.0  # reading and repairing one file; 0: no limit
+    max_file_mb: float = 200.0  # larger files are skipped unread; 0: no limit
+
+
+@dataclass(frozen=True, slots=True)
+class RepairSettings:
+    # Millions of characters of extracted text one file may hold (about MB for English text); repair is
+    # linear, about 1 s per million characters, but a larger file is more likely a data dump than a
+    # report. 0: no limit.
+    max_text_mb: float = 200.0
+
+
+@dataclass(frozen=True, slots=True)
 class RetrievalSettings:
     k: int = 5  # passages shown
     candidates: int = 40  # per retriever, before fusion
@@ -74,6 +89,8 @@ class Settings:
     paths: PathSettings = field(default_factory=PathSettings)
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    repair: RepairSettings = field(default_factory=RepairSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnsweringSettings = field(default_factory=AnsweringSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)

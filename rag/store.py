@@ -6,6 +6,7 @@ Layout (see README): `<index>/CURRENT` names the live build; `<index>/builds/<na
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -13,6 +14,8 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .errors import IndexNotFoundError, StoreError
+from .errors import IndexBusyError, IndexNotFoundError, StoreError
 from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
 from .types import Chunk, Document
 
@@ -108,11 +111,71 @@ def _write_text(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
-def current_build(root: Path) -> Path | None:
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the names in a folder (a new file, a rename) survive a power cut, not only the data."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+LOCK_FILE = ".lock"
+
+
+@contextmanager
+def index_lock(root: Path) -> Iterator[None]:
+    """Hold the index folder for one writer; a second ingest is refused, not interleaved.
+
+    flock belongs to the open file: the kernel releases it when the process exits or is killed, so a
+    lock file left by a dead run never blocks the next one."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK_FILE).open("a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise IndexBusyError(f"another 'rag ingest' (process {holder}) is writing to {root}; wait for it to "
+                                 "finish, or pass --index DIR for a separate index") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _pointer(root: Path) -> str | None:
+    """The build name CURRENT holds (None: no index yet); StoreError if it cannot name a build."""
     pointer = root / "CURRENT"
     if not pointer.exists():
         return None
-    name = pointer.read_text(encoding="utf-8").strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{pointer} cannot be read ({exc}); run 'rag ingest' to rebuild") from None
+    if name and (name != Path(name).name or name.startswith(".")):
+        raise StoreError(f"{pointer} names {name!r}, which is not a build in {root / 'builds'}; "
+                         "run 'rag ingest' to rebuild")
+    return name or None
+
+
+def current_build(root: Path) -> Path | None:
+    """The live build folder; None when there is none or CURRENT cannot say (load_index names why)."""
+    try:
+        name = _pointer(root)
+    except StoreError:
+        return None
     return root / "builds" / name if name else None
 
 
@@ -130,6 +193,7 @@ def write_build(
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):  # left by a killed build
         shutil.rmtree(stale, ignore_errors=True)
+    (root / "CURRENT.tmp").unlink(missing_ok=True)  # left by a run killed between the pointer and the switch
     live = current_build(root)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = builds / f".tmp-{name}"
@@ -138,6 +202,7 @@ def write_build(
     if len(chunks):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(tmp / "vectors.faiss"))
+    _fsync_file(tmp / "vectors.faiss")  # faiss writes through its own handle; the others fsync as they close
     _write_text(tmp / "chunks.jsonl", "".join(chunk_to_json(c) + "\n" for c in chunks))
     _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
     checksums = {f: _sha256_file(tmp / f) for f in _FILES}
@@ -146,12 +211,15 @@ def write_build(
            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     )
     _write_text(tmp / "manifest.json", final_manifest.to_json())
+    _fsync_dir(tmp)
     load_build(tmp, expect_model=manifest.model, expect_dimension=manifest.dimension)
     final = builds / name
     os.replace(tmp, final)
+    _fsync_dir(builds)  # the renamed build is on disk before CURRENT may name it
     pointer_tmp = root / "CURRENT.tmp"
     _write_text(pointer_tmp, name + "\n")
     os.replace(pointer_tmp, root / "CURRENT")
+    _fsync_dir(root)
     # The build that was live until now stays as the fallback; any other (older, or written by a run
     # killed before its switch, so never live) goes. Folder names alone cannot tell which was live.
     _prune(builds, keep={name} | ({live.name} if live is not None and live.is_dir() else set()))
@@ -175,15 +243,14 @@ def check_writable(root: Path) -> None:
     except OSError as exc:
         raise StoreError(f"index folder {root} is not writable ({exc.strerror}); pass --index DIR with a "
                          "writable folder or fix its permissions. The existing index is untouched") from None
-    stale = root / "CURRENT.tmp"  # left by a run killed between writing the pointer and the switch
-    stale.unlink(missing_ok=True)
 
 
 def load_index(root: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> LoadedIndex:
     """Load the live build, refusing anything damaged or built for another model."""
-    build = current_build(root)
-    if build is None:
+    name = _pointer(root)
+    if name is None:
         raise IndexNotFoundError(f"no index in {root}; run 'rag ingest' to build one")
+    build = root / "builds" / name
     if not build.is_dir():
         raise StoreError(f"{root}/CURRENT names missing build {build.name}; run 'rag ingest' to rebuild")
     return load_build(build, expect_model, expect_dimension)

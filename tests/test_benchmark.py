@@ -24,3 +24,5 @@ def test_quick_benchmark_writes_every_section(tmp_path, monkeypatch):
     assert flat["recall@10_vs_flat"] == 1.0
     assert {r["index"][:4] for r in data["scaling"]} == {"flat", "hnsw", "ivf4"}
     assert data["peak_rss_mb"] > 0
+    assert {r["shape"] for r in data["repair"]} == {"pdf-extracted txt", "wrapped md"}
+    assert all(r["s_per_mb"] > 0 for r in data["repair"])

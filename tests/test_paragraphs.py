@@ -78,11 +78,11 @@ def test_glyph_bullets_become_list_items_without_the_glyph():
     assert not any("\uf0b7" in p.text for p in doc.paragraphs)
 
 
-def test_markdown_emphasis_links_and_escapes_are_removed_and_headings_make_sections():
+def test_markdown_emphasis_and_escapes_are_removed_links_keep_their_target_and_headings_make_sections():
     doc = repair("# Report\n\n## Opening Remarks\n\n**The UAE** opened the [meeting](http://x.org) on 18\\.11 "
                  "with *three* \\*priorities\\*.\n\n**Closing Remarks**\n\nThe Troika closed it.", "md")
     opening = next(p for p in doc.paragraphs if p.text.startswith("The UAE"))
-    assert opening.text == "The UAE opened the meeting on 18.11 with three *priorities*."
+    assert opening.text == "The UAE opened the meeting (http://x.org) on 18.11 with three *priorities*."
     assert opening.section == ("Report", "Opening Remarks")
     closing = next(p for p in doc.paragraphs if p.text.startswith("The Troika"))
     assert closing.section == ("Report", "Opening Remarks", "Closing Remarks")

@@ -22,6 +22,7 @@ from rag.pipeline import Assistant
 from rag.settings import Settings
 
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
+from .memory import SESSION_CAPACITY, limit_heap_growth
 from .notes import note_panel
 from .render import CSS, answer_markdown, chat_text, error_markdown, words_stream
 from .sources import sources_panel
@@ -148,12 +149,14 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
            block: bool = True) -> None:
     """Start the server: a queue with several workers, and the indexed PDFs served so a card can open one at
-    its page. Only the PDFs: serving the corpus folder would let its HTML files run in the app's origin."""
+    its page. Only the PDFs: serving the corpus folder would let its HTML files run in the app's origin.
+    Memory stays bounded however long it serves (ui/memory.py says how)."""
     corpus = assistant.settings.paths.corpus.resolve()
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
+    limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS,
-                allowed_paths=pdfs, footer_links=["api"], quiet=True)
+                allowed_paths=pdfs, footer_links=["api"], quiet=True, state_session_capacity=SESSION_CAPACITY)
 
 
 def terminal_progress() -> IngestProgress:

@@ -19,6 +19,7 @@ from rag.types import Answer
 
 log = logging.getLogger(__name__)
 _FEEDBACK_LOCK = threading.Lock()  # serialises appends from concurrent sessions; holds no user data
+HISTORY_TURNS = 20  # standalone queries kept per session: rewriting reads only the latest one
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +57,8 @@ def ask_turn(assistant: Assistant, question: str, history: Sequence[str], filter
 
 
 def next_history(history: Sequence[str], turn: Turn) -> list[str]:
-    """The session's standalone queries after this turn (a refused question adds nothing)."""
-    return [*history, turn.answer.query] if turn.answer else list(history)
+    """The session's last HISTORY_TURNS standalone queries after this turn (a refused question adds nothing)."""
+    return [*history, turn.answer.query][-HISTORY_TURNS:] if turn.answer else list(history)
 
 
 def turn_record(turn: Turn) -> dict[str, Any]:
