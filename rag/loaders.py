@@ -235,6 +235,14 @@ def _docx(doc: str, path: Path) -> RawDocument:
     return RawDocument(doc, "docx", (RawPage("\n\n".join(lines)),))
 
 
+_MARKUP = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _literal(text: str) -> str:
+    """HTML text is data: characters Markdown would read as markup are escaped (repair unescapes them)."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
 def html_to_markdown(html: str) -> str:
     """Headings, paragraphs, list items and table rows as Markdown blocks; scripts and styles dropped."""
     from bs4 import BeautifulSoup
@@ -247,10 +255,10 @@ def html_to_markdown(html: str) -> str:
         if el.find_parent(["li", "tr"]) is not None and el.name not in ("tr",):
             continue  # its text is taken with the enclosing item or row
         if el.name == "tr":
-            cells = [" ".join(c.get_text(" ").split()) for c in el.find_all(["td", "th"])]
+            cells = [_literal(c.get_text(" ")) for c in el.find_all(["td", "th"])]
             blocks.append("| " + " | ".join(cells) + " |")
             continue
-        text = " ".join(el.get_text(" ").split())
+        text = _literal(el.get_text(" "))
         if not text:
             continue
         if el.name[0] == "h":
@@ -260,6 +268,5 @@ def html_to_markdown(html: str) -> str:
         else:
             blocks.append(text)
     if not blocks:  # a page of bare text in divs
-        blocks = [" ".join(line.split()) for line in soup.get_text("\n").split("\n") if line.strip()]
-    # Escape Markdown-looking characters that are data, so repair does not read them as markup.
-    return "\n\n".join(b if b.startswith(("#", "- ", "| ")) else b.replace("*", "\\*") for b in blocks)
+        blocks = [_literal(line) for line in soup.get_text("\n").split("\n") if line.strip()]
+    return "\n\n".join(blocks)

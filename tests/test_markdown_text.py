@@ -130,3 +130,10 @@ def test_repair_time_grows_linearly_with_hard_wrapped_text(fmt, pdf):
     small = _repair_seconds(_wrapped(200_000, pdf), fmt)
     large = _repair_seconds(_wrapped(2_000_000, pdf), fmt)
     assert large < 30 * max(small, 0.01), (small, large)
+
+
+def test_html_headings_items_cells_and_every_markup_character_are_indexed_as_written():
+    html = ("<h2>The *star* heading</h2><p>Set _init_ to `cmd`, see [x](y), a\\_b and &lt;tag&gt;.</p>"
+            "<ul><li>a *b* c</li></ul><table><tr><th>col_a</th><th>*x*</th></tr></table>")
+    assert md(html_to_markdown(html), "html").split("\n\n") == [
+        "The *star* heading", "Set _init_ to `cmd`, see [x](y), a\\_b and <tag>.", "a *b* c", "col_a | *x*"]
