@@ -15,7 +15,7 @@ from .evidence import (
     missing_terms,
     query_terms,
 )
-from .grounding import sentence_spans, verify_quote
+from .grounding import sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
 from .spans import counted_noun, short_span
@@ -158,10 +158,10 @@ def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: in
 def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
     chunk = hit.chunk
     if chunk.title == previous_title:
-        return "The same report adds:" if not first else f"{chunk.title} says:"
+        return "The same report adds:" if not first else f"{short_title(chunk.title)} says:"
     where = ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
     lead = "According to" if first else "Also, according to"
-    return f"{lead} {chunk.title}{f' ({where})' if where else ''}:"
+    return f"{lead} {short_title(chunk.title)}{f' ({where})' if where else ''}:"
 
 
 def abstain(question: str, query: str, hits: list[Hit], reason: str) -> Answer:

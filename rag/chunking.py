@@ -1,12 +1,16 @@
-"""Paragraph-aware chunks: one paragraph per chunk where it fits the model's window."""
+"""Paragraph-aware chunks: one paragraph per chunk where it fits the model's window; list items keep their
+lead-in, and short lists are also one passage."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from itertools import pairwise
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from .grounding import sentence_spans
 from .settings import ChunkingSettings
 from .types import Chunk, Document, Paragraph
 
@@ -31,14 +35,61 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
         strip_whitespace=True,
     )
     chunks: list[Chunk] = []
+    leads = _lead_ins(document)
+    blocks = _list_blocks(document, leads, settings, count_tokens)
     for paragraph in document.paragraphs:
         # A heading alone answers nothing; its words reach search through each chunk's section.
         if paragraph.kind == "heading" or not paragraph.text.strip():
             continue
+        if any(b.start <= paragraph.start and paragraph.end <= b.start + len(b.text) and paragraph.kind != "list"
+               for b in blocks):
+            continue  # a lead-in alone ("The workshop aimed to:") says nothing; its list's passage holds it
+        lead = leads.get(paragraph.index)
         for start, end in _spans(paragraph, splitter, settings.max_tokens, count_tokens):
             for piece_start, piece_end in _capped(document.text, start, end, settings.max_chars):
-                chunks.append(_make_chunk(document, paragraph, piece_start, piece_end))
-    return chunks
+                chunks.append(_make_chunk(document, paragraph, piece_start, piece_end,
+                                          document.text[lead[0] : lead[1]] if lead else ""))
+    return chunks + blocks
+
+
+def _is_item(paragraph: Paragraph) -> bool:
+    return paragraph.kind == "list" or (paragraph.kind == "body" and paragraph.number is not None)
+
+
+def _lead_ins(document: Document) -> dict[int, tuple[int, int]]:
+    """For each list item, the offsets of the sentence ending in a colon that introduces its list: an item
+    ("Advance efforts to implement the GCM;") says nothing on its own about whose aim it is."""
+    leads: dict[int, tuple[int, int]] = {}
+    lead: tuple[int, int] | None = None
+    paragraphs = document.paragraphs
+    for previous, paragraph in pairwise(paragraphs):
+        if previous.text.rstrip().endswith(":") and previous.kind not in ("heading", "footnote"):
+            lead = sentence_spans(previous.text, previous.start)[-1]
+        elif lead is not None and not _is_item(previous):
+            lead = None
+        if lead is not None and _is_item(paragraph) and paragraph.section == previous.section:
+            leads[paragraph.index] = lead
+        elif paragraph.kind != "footnote":
+            lead = None
+    return leads
+
+
+def _list_blocks(document: Document, leads: dict[int, tuple[int, int]], settings: ChunkingSettings,
+                 count_tokens: TokenCounter) -> list[Chunk]:
+    """One more passage per short list: its lead-in and every item, a verbatim slice of the clean text, so a
+    question about the list as a whole ("what did the workshop aim to do?") finds it in one piece."""
+    runs: dict[tuple[int, int], list[Paragraph]] = {}
+    for paragraph in document.paragraphs:
+        if paragraph.index in leads:
+            runs.setdefault(leads[paragraph.index], []).append(paragraph)
+    blocks = []
+    for (start, _), items in runs.items():
+        end = max(p.end for p in items)
+        text = document.text[start:end]
+        if len(items) < 2 or len(text) > settings.max_chars or count_tokens(text) > settings.max_tokens:
+            continue
+        blocks.append(replace(_make_chunk(document, items[0], start, end), kind="list"))
+    return blocks
 
 
 def _spans(
@@ -75,7 +126,16 @@ def _capped(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[i
         yield start, end
 
 
-def _make_chunk(document: Document, paragraph: Paragraph, start: int, end: int) -> Chunk:
+def embedding_text(chunk: Chunk) -> str:
+    """The passage as the embedder sees it, behind a contextual header (report, place, year, section path):
+    "the workshop" in a paragraph is then read as the workshop its report is about."""
+    where = ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
+    head = " > ".join(p for p in (chunk.title + (f" ({where})" if where else ""), *chunk.section) if p.strip())
+    text = f"{chunk.lead} … {chunk.text}" if chunk.lead else chunk.text
+    return f"{head}\n{text}" if head else text
+
+
+def _make_chunk(document: Document, paragraph: Paragraph, start: int, end: int, lead: str = "") -> Chunk:
     text = document.text[start:end]
     report = paragraph.report or document.report
     return Chunk(
@@ -92,4 +152,5 @@ def _make_chunk(document: Document, paragraph: Paragraph, start: int, end: int) 
         title=report.title,
         date=report.date,
         place=report.place,
+        lead=lead,
     )

@@ -84,8 +84,8 @@ def query_terms(question: str) -> QueryTerms:
 
 
 def context_text(chunk: Chunk) -> str:
-    """The passage with what a reader sees around it: report title, date, place, section."""
-    return " ".join([chunk.text, chunk.title, chunk.date or "", chunk.place or "", *chunk.section]).lower()
+    """The passage with what a reader sees around it: list lead-in, report title, date, place, section."""
+    return " ".join([chunk.lead, chunk.text, chunk.title, chunk.date or "", chunk.place or "", *chunk.section]).lower()
 
 
 def _name_present(name: str, context: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog, load_catalog
-from .chunking import chunk_document
+from .chunking import chunk_document, embedding_text
 from .embedding import Embedder
 from .errors import LoaderError, StoreError
 from .limits import time_limit
@@ -171,7 +171,8 @@ def _index_settings(settings: Settings, catalog_sha: str) -> dict[str, object]:
     return {"chunking": asdict(settings.chunking), "catalog_sha256": catalog_sha, "embedded_text": EMBEDDED_TEXT}
 
 
-EMBEDDED_TEXT = "chunk text"  # what a vector was computed from: change it when that changes, so none is reused
+# What a vector was computed from (see chunking.embedding_text): change it when that changes, so none is reused.
+EMBEDDED_TEXT = "contextual header + list lead-in + chunk text"
 
 
 def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
@@ -256,22 +257,24 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
 def _vectors(
     chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
 ) -> tuple[np.ndarray, list[int]]:
-    """Reuse the previous build's vector for any chunk whose text is unchanged; embed the rest."""
+    """Reuse the previous build's vector for any chunk whose embedded text (passage, report, section, lead-in)
+    is unchanged; embed the rest."""
     vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     old_positions: dict[str, int] = {}
     if (previous is not None and previous.manifest.dimension == embedder.dimension
             and previous.manifest.index_settings.get("embedded_text") == EMBEDDED_TEXT):
-        old_positions = {c.text: i for i, c in enumerate(previous.chunks)}
-    todo = [i for i, c in enumerate(chunks) if c.text not in old_positions]
-    keep = [i for i, c in enumerate(chunks) if c.text in old_positions]
+        old_positions = {embedding_text(c): i for i, c in enumerate(previous.chunks)}
+    texts = [embedding_text(c) for c in chunks]
+    todo = [i for i, text in enumerate(texts) if text not in old_positions]
+    keep = [i for i, text in enumerate(texts) if text in old_positions]
     if keep and previous is not None:
-        vectors[keep] = previous.vectors([old_positions[chunks[i].text] for i in keep])
+        vectors[keep] = previous.vectors([old_positions[texts[i]] for i in keep])
     if todo:
         def embed_progress(done: int, total: int) -> None:
             if progress:
                 progress("embed", done, total)
 
-        vectors[todo] = embedder.encode([chunks[i].text for i in todo], progress=embed_progress)
+        vectors[todo] = embedder.encode([texts[i] for i in todo], progress=embed_progress)
     return vectors, todo
 
 

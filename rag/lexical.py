@@ -35,7 +35,7 @@ def stem(word: str) -> str:
 
 def _document_text(chunk: Chunk) -> str:
     # The heading often names the topic that the paragraph itself only implies.
-    return " ".join([chunk.text, *chunk.section[-1:]])
+    return " ".join([chunk.text, *chunk.section[-1:], chunk.lead])
 
 
 class LexicalIndex:

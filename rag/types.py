@@ -90,7 +90,8 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """The unit that is embedded and retrieved: a verbatim slice of one paragraph."""
+    """The unit that is embedded and retrieved: a verbatim slice of the clean text, one paragraph or part of
+    one, or a short list with the sentence that introduces it."""
 
     chunk_id: str
     doc: str
@@ -105,6 +106,7 @@ class Chunk:
     title: str = ""
     date: str | None = None
     place: str | None = None
+    lead: str = ""  # for a list item: the sentence that introduces its list ("The workshop aimed to:")
 
     def __post_init__(self) -> None:
         if len(self.text) != self.end - self.start:

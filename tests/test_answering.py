@@ -197,3 +197,27 @@ def test_a_count_question_is_declined_when_the_quotes_count_only_other_things(ti
 def test_a_count_question_whose_noun_is_counted_in_the_quotes_is_answered(tiny_assistant):
     answer = tiny_assistant.ask("How many Member States were represented at the Bangkok workshop?")
     assert not answer.abstained and answer.short is not None and answer.short.text == "48 Member States"
+
+
+def test_a_question_about_a_list_as_a_whole_is_answered_with_its_lead_in_and_items(tmp_path, embedder):
+    from rag.ingest import ingest
+    from rag.pipeline import Assistant
+    from rag.settings import load_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "workshop-2019.md").write_text(
+        "# Introduction\n\nThe workshop was held in Geneva on 21 and 22 March 2019.\n\n"
+        "Concretely, the workshop aimed to:\n\n"
+        "- Advance efforts to implement and operationalize the GCM;\n"
+        "- Share practices among States on national implementation plans; and\n"
+        "- Generate input to the report of the Secretary-General.\n\n"
+        "# Closing\n\nThe Chair thanked the co-conveners, the Philippines and Bahrain.\n",
+        encoding="utf-8")
+    settings = load_settings(overrides={"paths.corpus": corpus, "paths.index": tmp_path / "index"})
+    ingest(settings, embedder)
+    answer = Assistant(settings, embedder).ask("What were the aims of the workshop?")
+    assert not answer.abstained, answer.reason
+    quote = answer.citations[0].quote.text
+    assert "aimed to:" in quote
+    assert "Advance efforts" in quote

@@ -1,0 +1,77 @@
+"""Passages carry their context: list items their lead-in, every passage its report and section."""
+
+from __future__ import annotations
+
+from rag.catalog import CatalogEntry
+from rag.chunking import chunk_document, embedding_text
+from rag.grounding import short_title
+from rag.paragraphs import build_document
+from rag.settings import ChunkingSettings
+from rag.types import RawDocument, RawPage, ReportMeta
+
+AIMS = """# Introduction
+
+The workshop brought together 120 delegates.
+
+Concretely, the workshop aimed to:
+
+- Advance efforts to implement and operationalize the GCM;
+- Share practices among States on national implementation plans; and
+- Generate input to the report of the Secretary-General.
+
+The second day was given to field visits.
+"""
+
+
+def _document(text: str = AIMS):
+    raw = RawDocument("aims.md", "md", (RawPage(text),))
+    meta = ReportMeta("Report of the 2019 workshop", "2019-03-21", "Geneva")
+    return build_document(raw, CatalogEntry("aims.md", meta))
+
+
+def _chunks(text: str = AIMS, max_tokens: int = 200):
+    settings = ChunkingSettings(max_tokens=max_tokens, overlap_tokens=min(40, max_tokens // 4))
+    return chunk_document(_document(text), settings, lambda t: len(t.split()))
+
+
+def test_each_list_item_carries_the_sentence_that_introduces_its_list():
+    items = [c for c in _chunks() if c.text.startswith(("Advance", "Share", "Generate"))]
+    assert len(items) == 3
+    assert {c.lead for c in items} == {"Concretely, the workshop aimed to:"}
+    assert all("workshop aimed to:" in embedding_text(c) for c in items)
+
+
+def test_a_paragraph_that_is_no_list_item_has_no_lead_in():
+    others = [c for c in _chunks() if c.text.startswith(("The workshop brought", "The second day"))]
+    assert len(others) == 2
+    assert all(c.lead == "" for c in others)
+
+
+def test_a_short_list_is_also_one_passage_with_its_lead_in_verbatim_from_the_clean_text():
+    document = _document()
+    blocks = [c for c in _chunks() if c.text.startswith("Concretely") and "Generate input" in c.text]
+    assert len(blocks) == 1
+    block = blocks[0]
+    assert document.text[block.start : block.end] == block.text
+    assert block.text.endswith("report of the Secretary-General.")
+
+
+def test_a_list_too_long_for_one_passage_keeps_only_its_items_with_the_lead_in():
+    chunks = _chunks(max_tokens=12)
+    assert not [c for c in chunks if c.text.startswith("Concretely") and "Generate input" in c.text]
+    assert [c.lead for c in chunks if c.text.startswith("Generate")] == ["Concretely, the workshop aimed to:"]
+
+
+def test_the_embedded_text_leads_with_report_place_year_and_section():
+    chunk = next(c for c in _chunks() if c.text.startswith("The second day"))
+    head = embedding_text(chunk).split("\n")[0]
+    assert head == "Report of the 2019 workshop (Geneva, 2019) > Introduction"
+    assert embedding_text(chunk).endswith(chunk.text)
+
+
+def test_an_attribution_names_a_report_by_its_title_up_to_the_first_comma_or_colon():
+    assert short_title("Thematic Recollection 2007-2017, prepared by the GFMD for the GCM") == \
+        "Thematic Recollection 2007-2017"
+    assert short_title("Summary of the session on Cluster 3: International cooperation") == \
+        "Summary of the session on Cluster 3"
+    assert short_title("Annual report") == "Annual report"
