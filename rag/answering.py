@@ -19,7 +19,7 @@ from .grounding import sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
 from .spans import counted_noun, short_span
-from .types import Answer, Citation, Document, Hit, Quote
+from .types import Answer, Chunk, Citation, Document, Hit, Quote
 
 _PASSAGES_READ = 5
 _MIN_SENTENCE_WORDS = 4
@@ -56,6 +56,17 @@ def _reference_penalty(hit: Hit, text: str) -> float:
     return penalty + (0.2 if _URL.search(text) else 0.0)
 
 
+_TITLE_WORDS = 14
+
+
+def _is_title(text: str, chunk: Chunk) -> bool:
+    """A heading, agenda line or objective title set as its own paragraph ("(5) Portability of social security
+    entitlements and earned benefits"): short, and no sentence ends in it. It tells what the text under it
+    is about, not an answer; such lines still reach search through the sections of the passages below."""
+    return (chunk.kind in ("body", "list") and len(text.split()) <= _TITLE_WORDS
+            and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
+
+
 def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTerms) -> list[_Sentence]:
     spans: list[tuple[Hit, int, int, str]] = []
     for hit in hits[:_PASSAGES_READ]:
@@ -64,7 +75,7 @@ def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTer
             continue
         for start, end in sentence_spans(chunk.text, chunk.start):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            if len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table":
+            if (len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table") and not _is_title(text, chunk):
                 spans.append((hit, start, end, text))
     if not spans:
         return []

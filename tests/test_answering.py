@@ -221,3 +221,16 @@ def test_a_question_about_a_list_as_a_whole_is_answered_with_its_lead_in_and_ite
     quote = answer.citations[0].quote.text
     assert "aimed to:" in quote
     assert "Advance efforts" in quote
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    ("(5) Portability of social security entitlements and earned benefits", True),
+    ("Opportunities Challenges Practices", True),
+    ("The workshop recommended portability of social security entitlements.", False),
+    ("Concretely, the workshop aimed to:", False),
+])
+def test_a_title_line_set_as_its_own_paragraph_is_never_quoted_as_an_answer(text, title):
+    from rag.answering import _is_title
+    from rag.types import Chunk
+
+    assert _is_title(text, Chunk("c1", "r.txt", 0, "list", text, 0, len(text))) is title
