@@ -18,7 +18,7 @@ from .evidence import (
 from .grounding import sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
-from .spans import counted_noun, short_span
+from .spans import SEVERAL_PARTS, counted_noun, short_span
 from .types import Answer, Chunk, Citation, Document, Hit, Quote
 
 _PASSAGES_READ = 5
@@ -113,7 +113,7 @@ def _select(
     complete = [s for s in sentences if s.score >= settings.min_sentence_score
                 and s.score >= sentences[0].score - _LEAD_MARGIN
                 and not missing_terms(terms, context_text(s.hit.chunk))
-                and (_MULTI_PART.search(query) or gives_required_type(query, s.text, terms))]
+                and (SEVERAL_PARTS.search(query) or gives_required_type(query, s.text, terms))]
     best = complete[0] if complete else sentences[0]
     sentences = [best, *(s for s in sentences if s is not best)]
     chosen = [best]
@@ -208,7 +208,7 @@ def compose(
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, terms, settings, query)
-    if not _MULTI_PART.search(query) and not gives_required_type(query, chosen[0].text, terms):
+    if not SEVERAL_PARTS.search(query) and not gives_required_type(query, chosen[0].text, terms):
         kind = "date" if answer_type_bonus(query, "1") == 0 else "number"
         return abstain(
             question, query, hits,

@@ -41,14 +41,14 @@ _DATE = re.compile(
 
 # "… and who presented …", "in 2016 and in 2019", "the Bangkok workshop and the Geneva workshop"; not a topic
 # such as "connectivity and business".
-_SEVERAL_PARTS = re.compile(
+SEVERAL_PARTS = re.compile(
     r"\band\s+(?:who|what|when|where|which|how|whom|whose|in how|on what|at|in|\d|the\s+(?:[A-Z]|\d))"
     r"|,\s*and\b|\b(?:compare|both|respectively|versus)\b|\beach\b(?!\s+(?:year|day|month|week))", re.IGNORECASE)
 
 
 def question_kind(question: str) -> str | None:
     """"person", "number" or "date" for the question forms a short span can answer; else None."""
-    if _SEVERAL_PARTS.search(question):
+    if SEVERAL_PARTS.search(question):
         return None  # the quotes answer it; one span cannot
     q = question.lower()
     if re.match(r"\s*(?:who|by whom)\b", q):

@@ -67,8 +67,12 @@ def test_a_near_miss_on_an_ordinal_the_reports_never_use_is_declined(tiny_assist
     assert "“fourth”" in answer.reason
 
 
-def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_number(tiny_assistant):
-    answer = tiny_assistant.ask("How many seasonal agricultural workers lack health insurance?")
+@pytest.mark.parametrize("question", [
+    "How many seasonal agricultural workers lack health insurance?",
+    "How many seasonal agricultural workers, in total, lack health insurance?",  # a comma is not a second part
+])
+def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_number(tiny_assistant, question):
+    answer = tiny_assistant.ask(question)
     assert answer.abstained, answer.text
     assert "none gives the number" in answer.reason
     assert answer.passages and "seasonal agricultural workers" in answer.passages[0].chunk.text
