@@ -14,6 +14,7 @@ from .evidence import (
     gives_required_type,
     missing_terms,
     query_terms,
+    required_kind,
 )
 from .grounding import sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
@@ -209,7 +210,7 @@ def compose(
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, terms, settings, query)
     if not SEVERAL_PARTS.search(query) and not gives_required_type(query, chosen[0].text, terms):
-        kind = "date" if answer_type_bonus(query, "1") == 0 else "number"
+        kind = required_kind(query)
         return abstain(
             question, query, hits,
             f"the closest passages are on this topic but none gives the {kind} the question asks for.",

@@ -142,20 +142,43 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+_MONEY_Q = re.compile(r"\bbudget\b|\bhow much (?:money|funding|did\b.*\bcost|has\b.*\bcontribut)|\bcost\b|"
+                      r"\bcontributed financially\b|\bamount of (?:money|funding)\b|\bsize of the\b.*\bfund\b",
+                      re.IGNORECASE)
+_MONEY = re.compile(r"(?:USD|US\$|EUR|CHF|GBP|\$|€|£)\s?\d|\d[\d,.]*\s?(?:million|billion|thousand)?\s?"
+                    r"(?:dollars|euros|francs|USD|EUR|CHF)\b", re.IGNORECASE)
+_SHARE_Q = re.compile(r"\bwhat (?:\w+\s)?(?:proportion|percentage|share|rate)\b|\bwhat per ?cent\b", re.IGNORECASE)
+_SHARE = re.compile(r"\d\s?(?:%|percent|per cent)|\b(?:half|third|quarter|one in \w+|majority|fraction)\b",
+                    re.IGNORECASE)
+_DAY_Q = re.compile(r"\b(?:on )?what (?:date|day)\b", re.IGNORECASE)
+_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|"
+                  r"October|November|December)|\b(?:January|February|March|April|May|June|July|August|September|"
+                  r"October|November|December)\s+\d{1,2}\b")
+
+
+_COUNT_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", re.IGNORECASE)
+_DATE_Q = re.compile(r"^\s*when\b|\bwhat date\b|\bwhich year\b|\bin which month\b", re.IGNORECASE)
+_COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
+                    re.IGNORECASE)
+# (what the question asks for, the question form, what a sentence must hold), most specific first.
+_REQUIRED = (("sum of money", _MONEY_Q, _MONEY), ("share", _SHARE_Q, _SHARE), ("day", _DAY_Q, _DAY),
+             ("number", _COUNT_Q, _COUNT), ("date", _DATE_Q, _DATE_WORDS))
+
+
+def required_kind(question: str) -> str | None:
+    """What a one-part question asks for that a sentence must visibly hold, if anything."""
+    return next((name for name, form, _ in _REQUIRED if form.search(question)), None)
+
+
 def gives_required_type(question: str, sentence: str, terms: QueryTerms) -> bool:
-    """A "how many" or "when" question needs a number or date beyond those it names itself; a sentence
-    without one is on the topic but cannot be the answer. Other question types are not gated."""
+    """A question that asks for a sum of money, a share, a day, a count or a date needs a sentence holding
+    one (beyond the numbers it names itself); a sentence without one is on the topic but cannot be the
+    answer. Other question types are not gated."""
     rest = sentence
     for value in (*terms.years, *terms.numbers):
         rest = re.sub(rf"\b{re.escape(value)}\b", " ", rest)
-    q = question.lower()
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
-        return _HAS_NUMBER.search(rest) is not None or re.search(
-            r"\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
-            rest, re.IGNORECASE) is not None
-    if re.match(r"\s*when\b", q) or re.search(r"\bwhat date\b|\bwhich year\b|\bin which month\b", q):
-        return _DATE_WORDS.search(rest) is not None
-    return True
+    kind = required_kind(question)
+    return kind is None or next(must for name, _, must in _REQUIRED if name == kind).search(rest) is not None
 
 
 def focus_stems(terms: QueryTerms, chunk: Chunk) -> tuple[str, ...]:

@@ -45,3 +45,23 @@ def test_an_ordinal_must_appear_as_a_word_or_a_numbered_ordinal(context, missing
 ])
 def test_how_many_and_when_questions_need_a_number_or_date_beyond_their_own(question, sentence, gives):
     assert gives_required_type(question, sentence, query_terms(question)) is gives
+
+
+@pytest.mark.parametrize(("question", "sentence", "answers"), [
+    ("What was the budget of the campaign?", "The campaign ran from December 2010 to July 2011.", False),
+    ("What was the budget of the campaign?", "The campaign cost USD 250,000 over two years.", True),
+    ("How much has the EU contributed financially to the programme?", "It subsidises up to 80% of projects.",
+     False),
+    ("What proportion of the migrants assessed were children?", "Officials assessed 1,200 migrants in Sfax.",
+     False),
+    ("What proportion of the migrants assessed were children?", "Some 15 per cent of them were children.", True),
+    ("What contribution rate applies to the first tier?", "The first two tiers are mandatory.", False),
+    ("On what date was the consultation held?", "The consultation was held in 2020.", False),
+    ("On what date was the consultation held?", "The consultation was held on 29 March 2016.", True),
+    ("How many delegates attended?", "Around 190 participants attended.", True),
+    ("When was the Compact adopted?", "It was adopted in December 2018 in Marrakesh.", True),
+    ("What did the workshop recommend?", "It recommended abolishing recruitment fees.", True),
+])
+def test_a_question_asking_for_money_a_share_a_day_a_count_or_a_date_needs_a_sentence_holding_one(
+        question, sentence, answers):
+    assert gives_required_type(question, sentence, query_terms(question)) is answers
