@@ -142,7 +142,7 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
-_MONEY_Q = re.compile(r"\bbudget\b|\bhow much (?:money|funding|did\b.*\bcost|has\b.*\bcontribut)|\bcost\b|"
+_MONEY_Q = re.compile(r"\bbudget\b|\bhow much (?:money|funding|did\b.*\bcost|has\b.*\bcontribut)|"
                       r"\bcontributed financially\b|\bamount of (?:money|funding)\b|\bsize of the\b.*\bfund\b",
                       re.IGNORECASE)
 _MONEY = re.compile(r"(?:USD|US\$|EUR|CHF|GBP|\$|€|£)\s?\d|\d[\d,.]*\s?(?:million|billion|thousand)?\s?"

@@ -65,3 +65,8 @@ def test_how_many_and_when_questions_need_a_number_or_date_beyond_their_own(ques
 def test_a_question_asking_for_money_a_share_a_day_a_count_or_a_date_needs_a_sentence_holding_one(
         question, sentence, answers):
     assert gives_required_type(question, sentence, query_terms(question)) is answers
+
+
+def test_a_cost_may_be_a_share_so_it_asks_for_no_sum_of_money():
+    question = "What was the average cost of sending remittances in 2020?"
+    assert gives_required_type(question, "The average cost fell to 6.5 percent.", query_terms(question))
