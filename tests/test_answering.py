@@ -114,22 +114,28 @@ def test_control_characters_are_ignored_not_fatal(tiny_assistant):
     assert dict(answer.timings_ms)["total"] > 0
 
 
-def test_a_reference_with_a_url_does_not_lead_an_answer(tmp_path, embedder):
+def _assistant_over(tmp_path, embedder, name: str, text: str):
+    """An assistant over a one-file corpus written for the test."""
     from rag.ingest import ingest
     from rag.pipeline import Assistant
     from rag.settings import load_settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "recruitment-note.txt").write_text(
+    (corpus / name).write_text(text, encoding="utf-8")
+    settings = load_settings(overrides={"paths.corpus": corpus, "paths.index": tmp_path / "index"})
+    ingest(settings, embedder)
+    return Assistant(settings, embedder)
+
+
+def test_a_reference_with_a_url_does_not_lead_an_answer(tmp_path, embedder):
+    assistant = _assistant_over(
+        tmp_path, embedder, "recruitment-note.txt",
         "1. On fair recruitment, delegates recommended that governments abolish recruitment fees charged "
         "to workers and license private recruitment agencies.\n\n"
         "2. ILO General Principles and Operational Guidelines for Fair Recruitment, 2016, "
-        "http://www.ilo.org/global/topics/fair-recruitment/WCMS_536755/lang--en/index.htm\n",
-        encoding="utf-8")
-    settings = load_settings(overrides={"paths.corpus": corpus, "paths.index": tmp_path / "index"})
-    ingest(settings, embedder)
-    answer = Assistant(settings, embedder).ask("What was recommended on fair recruitment?")
+        "http://www.ilo.org/global/topics/fair-recruitment/WCMS_536755/lang--en/index.htm\n")
+    answer = assistant.ask("What was recommended on fair recruitment?")
     assert not answer.abstained, answer.reason
     assert "abolish recruitment fees" in answer.citations[0].quote.text
     assert all("http" not in c.quote.text for c in answer.citations)
@@ -204,23 +210,15 @@ def test_a_count_question_whose_noun_is_counted_in_the_quotes_is_answered(tiny_a
 
 
 def test_a_question_about_a_list_as_a_whole_is_answered_with_its_lead_in_and_items(tmp_path, embedder):
-    from rag.ingest import ingest
-    from rag.pipeline import Assistant
-    from rag.settings import load_settings
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "workshop-2019.md").write_text(
+    assistant = _assistant_over(
+        tmp_path, embedder, "workshop-2019.md",
         "# Introduction\n\nThe workshop was held in Geneva on 21 and 22 March 2019.\n\n"
         "Concretely, the workshop aimed to:\n\n"
         "- Advance efforts to implement and operationalize the GCM;\n"
         "- Share practices among States on national implementation plans; and\n"
         "- Generate input to the report of the Secretary-General.\n\n"
-        "# Closing\n\nThe Chair thanked the co-conveners, the Philippines and Bahrain.\n",
-        encoding="utf-8")
-    settings = load_settings(overrides={"paths.corpus": corpus, "paths.index": tmp_path / "index"})
-    ingest(settings, embedder)
-    answer = Assistant(settings, embedder).ask("What were the aims of the workshop?")
+        "# Closing\n\nThe Chair thanked the co-conveners, the Philippines and Bahrain.\n")
+    answer = assistant.ask("What were the aims of the workshop?")
     assert not answer.abstained, answer.reason
     quote = answer.citations[0].quote.text
     assert "aimed to:" in quote
