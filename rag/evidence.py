@@ -20,8 +20,9 @@ _QUESTION_WORDS = frozenset(
     and or the a an tell list name give summarise summarize describe explain please gfmd global forum
     migration development report reports meeting workshop session""".split()
 )
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
+_MONTHS = frozenset(  # with their abbreviations: "Nov 2021" names a month, not something to find
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 _ORDINALS = {w: str(i) for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}

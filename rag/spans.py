@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .evidence import QueryTerms
-from .lexical import content_words, stem
+from .lexical import STOPWORDS, content_words, stem
 
 _TITLES = r"(?:Mr|Ms|Mrs|Dr|Prof|H\.\s?E|Amb|Ambassador|Minister|Secretary|Mayor|Judge)\.?"
 _NAME_WORD = r"[A-Z][\w'’-]*\.?"
@@ -103,7 +103,14 @@ def counted_noun(question: str) -> str | None:
     if question_kind(question) != "number":
         return None
     counted = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
-    return " ".join(counted.group(1).split()) if counted and _stems(counted.group(1)) else None
+    if not counted:
+        return None
+    words = []
+    for word in counted.group(1).split():  # the noun phrase ends at a function word: "states and ..."
+        if word.lower() in _PHRASE_END or word.lower() in STOPWORDS:
+            break
+        words.append(word)
+    return " ".join(words) if words and _stems(" ".join(words)) else None
 
 
 def short_span(question: str, terms: QueryTerms, sentence: str) -> tuple[int, int] | None:

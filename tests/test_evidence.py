@@ -70,3 +70,9 @@ def test_a_question_asking_for_money_a_share_a_day_a_count_or_a_date_needs_a_sen
 def test_a_cost_may_be_a_share_so_it_asks_for_no_sum_of_money():
     question = "What was the average cost of sending remittances in 2020?"
     assert gives_required_type(question, "The average cost fell to 6.5 percent.", query_terms(question))
+
+
+def test_an_abbreviated_month_is_a_date_not_a_name_a_passage_must_mention():
+    terms = query_terms("By Nov 2021 how many times had the Committee met?")
+    assert "nov" not in terms.names
+    assert terms.years == ("2021",)

@@ -63,3 +63,10 @@ def test_a_person_without_a_title_is_the_name_after_the_verb_and_by():
 def test_a_date_is_not_cued_by_the_questions_function_words():
     sentence = "What was agreed in 2019 will be reviewed when the Forum meets in January 2021."
     assert _span("When will the Forum meet?", sentence) == "January 2021"
+
+
+def test_the_counted_noun_ends_at_a_function_word():
+    from rag.spans import counted_noun
+
+    assert counted_noun("How many Latin American and Caribbean states signed the declaration?") == "Latin American"
+    assert counted_noun("How many delegates attended the Bangkok workshop?") == "delegates attended"
