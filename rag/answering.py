@@ -9,6 +9,7 @@ from .embedding import Embedder
 from .evidence import (
     QueryTerms,
     answer_type_bonus,
+    asks_for_count,
     context_text,
     focus_stems,
     gives_required_type,
@@ -16,7 +17,7 @@ from .evidence import (
     query_terms,
     required_kind,
 )
-from .grounding import sentence_spans, short_title, verify_quote
+from .grounding import place_year, sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
 from .settings import AnsweringSettings
 from .spans import SEVERAL_PARTS, counted_noun, short_span
@@ -120,7 +121,7 @@ def _select(
     chosen = [best]
     missing = missing_terms(terms, context_text(best.hit.chunk))
     # A "how many" question joined with a second place or year must get a number for each.
-    counting = answer_type_bonus(query, "1") > 0
+    counting = asks_for_count(query)
     # Only a question in several parts may be answered by several passages each supplying a specific;
     # otherwise "the 2015 Summit" would be answered by a 2021 passage plus any passage that says "2015".
     one_part = not _MULTI_PART.search(query)
@@ -171,7 +172,7 @@ def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
     chunk = hit.chunk
     if chunk.title == previous_title:
         return "The same report adds:" if not first else f"{short_title(chunk.title)} says:"
-    where = ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
+    where = place_year(chunk)
     lead = "According to" if first else "Also, according to"
     return f"{lead} {short_title(chunk.title)}{f' ({where})' if where else ''}:"
 

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .grounding import sentence_spans
+from .grounding import place_year, sentence_spans
 from .settings import ChunkingSettings
 from .types import Chunk, Document, Paragraph
 
@@ -41,8 +41,7 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
         # A heading alone answers nothing; its words reach search through each chunk's section.
         if paragraph.kind == "heading" or not paragraph.text.strip():
             continue
-        if any(b.start <= paragraph.start and paragraph.end <= b.start + len(b.text) and paragraph.kind != "list"
-               for b in blocks):
+        if paragraph.kind != "list" and any(b.start <= paragraph.start and paragraph.end <= b.end for b in blocks):
             continue  # a lead-in alone ("The workshop aimed to:") says nothing; its list's passage holds it
         lead = leads.get(paragraph.index)
         for start, end in _spans(paragraph, splitter, settings.max_tokens, count_tokens):
@@ -129,7 +128,7 @@ def _capped(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[i
 def embedding_text(chunk: Chunk) -> str:
     """The passage as the embedder sees it, behind a contextual header (report, place, year, section path):
     "the workshop" in a paragraph is then read as the workshop its report is about."""
-    where = ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
+    where = place_year(chunk)
     head = " > ".join(p for p in (chunk.title + (f" ({where})" if where else ""), *chunk.section) if p.strip())
     text = f"{chunk.lead} … {chunk.text}" if chunk.lead else chunk.text
     return f"{head}\n{text}" if head else text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .evidence import query_terms
+from .evidence import ORDINAL, YEAR, query_terms
 
 _FOLLOW_UP_LEAD = re.compile(
     r"^\s*(?:and|but|also|so)?\s*(?:what|how)\s+about\s+|^\s*(?:and|but|also)\s+(?:on|for|regarding|about)?\s*",
@@ -18,10 +18,7 @@ _FOLLOW_UP_LEAD = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|there|he|she|his|her)\b", re.IGNORECASE)
 _TOPIC_TAIL = re.compile(r"\b(on|about|regarding|concerning|for|of)\s+([^?]+?)\s*\??\s*$", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _PREPOSITION = re.compile(r"^(?:in|at|for|from|during|of|the|then)\s+", re.IGNORECASE)
-_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
-_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
 _LABELLED = re.compile(r"\b([A-Za-z]{3,})\s+(\d{1,3})\b")
 _NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
 _EVENT = r"(?:workshop|meeting|summit|session|report|forum|conference|roundtable|dialogue)"
@@ -46,10 +43,10 @@ def _strip(focus: str) -> str:
 def _substitute(previous: str, focus: str) -> str | None:
     """`previous` with the one slot `focus` names replaced, or None when `focus` names no slot it has."""
     core = _strip(focus)
-    years = _YEAR.findall(core)
-    if years and _YEAR.sub("", core).strip(" ,") in ("", "and"):
-        if _YEAR.search(previous):  # "the 2019 workshop" -> "the 2016 workshop"
-            return _YEAR.sub(years[0], previous, count=1)
+    years = YEAR.findall(core)
+    if years and YEAR.sub("", core).strip(" ,") in ("", "and"):
+        if YEAR.search(previous):  # "the 2019 workshop" -> "the 2016 workshop"
+            return YEAR.sub(years[0], previous, count=1)
         event = re.search(rf"\b{_EVENT}s?\b", previous, re.IGNORECASE)
         if event:  # "the Geneva workshop" -> "the 2016 Geneva workshop"
             head = previous[: event.start()]
@@ -65,9 +62,9 @@ def _substitute(previous: str, focus: str) -> str | None:
         if pattern.search(previous):
             return pattern.sub(lambda m: f"{m.group(1)}{number}", previous, count=1)
         return None
-    ordinal = _ORDINAL.fullmatch(core.lower().removesuffix(" one"))
-    if ordinal and _ORDINAL.search(previous):  # "the third roundtable" -> "the fourth roundtable"
-        return _ORDINAL.sub(ordinal.group(1), previous, count=1)
+    ordinal = ORDINAL.fullmatch(core.lower().removesuffix(" one"))
+    if ordinal and ORDINAL.search(previous):  # "the third roundtable" -> "the fourth roundtable"
+        return ORDINAL.sub(ordinal.group(1), previous, count=1)
     words = len(core.split())
     if _NAME.fullmatch(core) and (words == 1 or (words == 2 and not _TOPIC_TAIL.search(previous))):
         # A place for a place: the name before "workshop" / "meeting" or after "in" / "at" in the previous

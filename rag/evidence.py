@@ -13,7 +13,7 @@ from .lexical import STOPWORDS, content_words, stem
 from .types import Chunk
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _NAME = re.compile(r"\b[A-Z][A-Za-zÀ-ÿ’'-]*[A-Za-zÀ-ÿ]|\b[A-Z]{2,}\b")
 _QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how did does do is are was were according in on at for
@@ -26,7 +26,7 @@ _MONTHS = frozenset(  # with their abbreviations: "Nov 2021" names a month, not 
 )
 _ORDINALS = {w: str(i) for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
-_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
+ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
 # "Roundtable 5", "cluster 3", "Objectives 4 and 8": a number that names something, not a quantity.
 _LABELLED = re.compile(r"\b([A-Za-z][A-Za-z-]{2,})\s+(\d{1,3}(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)\d{1,3})*)\b(?![.,]\d)")
 _NOT_LABELS = frozenset("than about around over under some nearly almost only top per by".split())
@@ -66,7 +66,7 @@ def _labelled_present(label: str, number: str, context: str) -> bool:
 
 
 def query_terms(question: str) -> QueryTerms:
-    years = tuple(dict.fromkeys(_YEAR.findall(question)))
+    years = tuple(dict.fromkeys(YEAR.findall(question)))
     numbers = tuple(dict.fromkeys(n for n in _NUMBER.findall(question) if n not in years))
     names = []
     for match in _NAME.finditer(question):
@@ -80,7 +80,7 @@ def query_terms(question: str) -> QueryTerms:
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
     labelled = _labelled_numbers(question)
     numbers = tuple(n for n in numbers if n not in {number for _, number in labelled})
-    ordinals = tuple(dict.fromkeys(m.lower() for m in _ORDINAL.findall(question)))
+    ordinals = tuple(dict.fromkeys(m.lower() for m in ORDINAL.findall(question)))
     return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question, ordinals, labelled)
 
 
@@ -126,8 +126,8 @@ def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
 
 
 _PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Amb|Ambassador|H\.\s?E|Minister|Secretary)\.?\s+[A-Z][a-z]")
-_DATE_WORDS = re.compile(r"\b(?:(?:19|20)\d{2}|January|February|March|April|May|June|July|August|September|"
-                         r"October|November|December)\b")
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_WORDS = re.compile(rf"\b(?:(?:19|20)\d{{2}}|{_MONTH_NAMES})\b")
 _HAS_NUMBER = re.compile(r"\d")
 
 
@@ -136,7 +136,7 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     q = question.lower()
     if re.match(r"\s*(?:who|by whom)\b", q) or " chaired " in f" {q} ":
         return 0.12 if _PERSON.search(sentence) else 0.0
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
+    if asks_for_count(question):
         return 0.08 if _HAS_NUMBER.search(sentence) else 0.0
     if re.match(r"\s*when\b", q) or "what date" in q or "which year" in q:
         return 0.08 if _DATE_WORDS.search(sentence) else 0.0
@@ -152,9 +152,7 @@ _SHARE_Q = re.compile(r"\bwhat (?:\w+\s)?(?:proportion|percentage|share|rate)\b|
 _SHARE = re.compile(r"\d\s?(?:%|percent|per cent)|\b(?:half|third|quarter|one in \w+|majority|fraction)\b",
                     re.IGNORECASE)
 _DAY_Q = re.compile(r"\b(?:on )?what (?:date|day)\b", re.IGNORECASE)
-_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|"
-                  r"October|November|December)|\b(?:January|February|March|April|May|June|July|August|September|"
-                  r"October|November|December)\s+\d{1,2}\b")
+_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}\b")
 
 
 _COUNT_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", re.IGNORECASE)
@@ -164,6 +162,11 @@ _COUNT = re.compile(r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen
 # (what the question asks for, the question form, what a sentence must hold), most specific first.
 _REQUIRED = (("sum of money", _MONEY_Q, _MONEY), ("share", _SHARE_Q, _SHARE), ("day", _DAY_Q, _DAY),
              ("number", _COUNT_Q, _COUNT), ("date", _DATE_Q, _DATE_WORDS))
+
+
+def asks_for_count(question: str) -> bool:
+    """"how many", "how much", "what share / percentage / number"."""
+    return _COUNT_Q.search(question) is not None
 
 
 def required_kind(question: str) -> str | None:

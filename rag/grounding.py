@@ -56,6 +56,11 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return result
 
 
+def place_year(chunk: Chunk) -> str:
+    """"Geneva, 2019": where and when the passage's meeting was, as running text names it."""
+    return ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
+
+
 def short_title(title: str) -> str:
     """A report title up to its first comma or colon ("Thematic Recollection 2007-2017"), for attributions in
     running text; the citation keeps the full title."""
