@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from .embedding import Embedder
 from .evidence import (
@@ -22,6 +25,9 @@ from .lexical import content_words, stem
 from .settings import AnsweringSettings
 from .spans import SEVERAL_PARTS, counted_noun, short_span
 from .types import Answer, Chunk, Citation, Document, Hit, Quote
+
+# The precomputed vectors of a passage's sentences, by (start, end) in its document.
+SentenceVectors = Callable[[Chunk], dict[tuple[int, int], np.ndarray]]
 
 _PASSAGES_READ = 5
 _MIN_SENTENCE_WORDS = 4
@@ -69,20 +75,28 @@ def _is_title(text: str, chunk: Chunk) -> bool:
             and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
 
 
-def _candidates(query: str, hits: list[Hit], embedder: Embedder, terms: QueryTerms) -> list[_Sentence]:
+def _candidates(
+    query: str, hits: list[Hit], embedder: Embedder, known: SentenceVectors, terms: QueryTerms
+) -> list[_Sentence]:
     spans: list[tuple[Hit, int, int, str]] = []
+    vectors: list[np.ndarray | None] = []
     for hit in hits[:_PASSAGES_READ]:
         chunk = hit.chunk
         if chunk.kind == "heading":
             continue
+        stored = known(chunk)
         for start, end in sentence_spans(chunk.text, chunk.start):
             text = chunk.text[start - chunk.start : end - chunk.start]
             if (len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table") and not _is_title(text, chunk):
                 spans.append((hit, start, end, text))
+                vectors.append(stored.get((start, end)))
     if not spans:
         return []
-    vectors = embedder.encode([query] + [s[3] for s in spans])
-    cosines = vectors[1:] @ vectors[0]
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    if missing:  # not in the build (none are, unless sentence splitting changed since): embed them now
+        for i, vector in zip(missing, embedder.encode([spans[i][3] for i in missing]), strict=True):
+            vectors[i] = vector
+    cosines = np.stack([v for v in vectors if v is not None]) @ embedder.encode_query(query)
     sentences = []
     for (hit, start, end, text), cosine in zip(spans, cosines, strict=True):
         passage = _stage(hit, "cosine")
@@ -194,6 +208,7 @@ def compose(
     documents: dict[str, Document],
     embedder: Embedder,
     settings: AnsweringSettings,
+    sentence_vectors: SentenceVectors,
 ) -> Answer:
     """Answer from verified quotes of the top passages, or decline with the reason."""
     if not hits:
@@ -206,7 +221,7 @@ def compose(
             f"below {settings.min_passage_score:.2f}).",
         )
     terms = query_terms(query)
-    sentences = _candidates(query, hits, embedder, terms)
+    sentences = _candidates(query, hits, embedder, sentence_vectors, terms)
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, terms, settings, query)

@@ -118,7 +118,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if args.quiet:
             return
         if stage not in bars:
-            unit = "file" if stage == "read" else "chunk"
+            unit = {"read": "file", "sentences": "sentence"}.get(stage, "chunk")
             bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr)
         bar = bars[stage]
         bar.n = done

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +18,7 @@ from .settings import EmbeddingSettings, offline_environment
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total)
+_QUERY_CACHE = 64
 
 
 def default_model_path() -> Path:
@@ -41,6 +44,8 @@ class Embedder:
                 f"embedding model folder {self.path} does not exist; "
                 "fix embedding.model_path (RAG_EMBEDDING_MODEL_PATH)"
             )
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @cached_property
     def model(self) -> Any:
@@ -89,4 +94,15 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """The question's vector; the last few are kept, since retrieval and answering both need it."""
+        with self._queries_lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text]
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > _QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,13 +19,14 @@ from .errors import LoaderError, StoreError
 from .limits import time_limit
 from .loaders import load_file
 from .paragraphs import QualityReport, build_document, check_text_size, quality_report
+from .sentences import SentenceTable, build_table, reusable
 from .settings import IngestSettings, Settings
 from .store import FileStatus, LoadedIndex, Manifest, check_writable, index_lock, load_index, write_build
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-# (stage, done, total): stages are "read" (files) and "embed" (chunks)
+# (stage, done, total): stages are "read" (files), "embed" (chunks) and "sentences" (their sentences)
 IngestProgress = Callable[[str, int, int], None]
 
 
@@ -230,6 +231,7 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
     statuses.sort(key=lambda s: s.doc)
 
     vectors, fresh = _vectors(chunks, previous, embedder, progress)
+    sentences = _sentences(chunks, previous, embedder, progress)
     changed = {chunks[i].doc for i in fresh}
     # Reused: an unchanged file whose every vector came from the previous build (none on a first build).
     before = {f.doc: f.sha256 for f in previous.manifest.files} if previous is not None else {}
@@ -242,7 +244,7 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
         files=tuple(statuses),
         chunk_count=len(chunks),
     )
-    build = write_build(settings.paths.index, manifest, documents, chunks, vectors)
+    build = write_build(settings.paths.index, manifest, documents, chunks, vectors, sentences)
     return IngestReport(
         build=build,
         files=tuple(statuses),
@@ -276,6 +278,21 @@ def _vectors(
 
         vectors[todo] = embedder.encode([texts[i] for i in todo], progress=embed_progress)
     return vectors, todo
+
+
+def _sentences(
+    chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
+) -> SentenceTable:
+    """Every sentence's vector, taken from the previous build when its text is there, else embedded."""
+    reuse: dict[str, np.ndarray] = {}
+    if previous is not None and previous.manifest.dimension == embedder.dimension:
+        reuse = reusable(previous.sentences, previous.chunks, previous.documents)
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        return embedder.encode(texts, progress=lambda done, total: progress("sentences", done, total)
+                               if progress else None)
+
+    return build_table(chunks, encode, embedder.dimension, reuse)
 
 
 __all__ = ["IngestReport", "corpus_files", "ingest"]

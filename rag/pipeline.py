@@ -10,6 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .answering import abstain, compose, decline
 from .conversation import rewrite
 from .embedding import Embedder
@@ -52,6 +54,11 @@ class _Live:
     index: LoadedIndex
     retriever: Retriever
     chunks: dict[str, Chunk]
+    positions: dict[str, int]
+
+    def sentence_vectors(self, chunk: Chunk) -> dict[tuple[int, int], np.ndarray]:
+        position = self.positions.get(chunk.chunk_id)
+        return {} if position is None else self.index.sentences.of(position)
 
 
 class Assistant:
@@ -74,7 +81,7 @@ class Assistant:
                 f"{self.embedder.dimension}; run 'rag ingest' to rebuild"
             )
         return _Live(index, self.retriever_class(index, self.embedder, self.settings.retrieval),
-                     {c.chunk_id: c for c in index.chunks})
+                     {c.chunk_id: c for c in index.chunks}, {c.chunk_id: i for i, c in enumerate(index.chunks)})
 
     def _current(self) -> _Live:
         """The live build, switching to a newer one when `rag ingest` has finished one meanwhile, so a
@@ -149,7 +156,8 @@ class Assistant:
         if not any(ch.isalpha() for ch in query):
             answer = abstain(text, query, hits, "the question has no words to search for.")
         else:
-            answer = compose(text, query, hits, live.index.documents, self.embedder, self.settings.answering)
+            answer = compose(text, query, hits, live.index.documents, self.embedder, self.settings.answering,
+                             live.sentence_vectors)
         composed = time.perf_counter()
         if generate and self.settings.answering.generator_url:
             answer = rephrase(answer, self.settings.answering)

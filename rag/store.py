@@ -1,7 +1,8 @@
 """The index on disk: builds written beside the live one, verified, then switched atomically.
 
 Layout (see README): `<index>/CURRENT` names the live build; `<index>/builds/<name>/` holds
-`manifest.json`, `vectors.faiss`, `chunks.jsonl` and `documents.jsonl`. No pickle anywhere.
+`manifest.json`, `vectors.faiss`, `chunks.jsonl`, `documents.jsonl` and the sentence table
+(`sentence_spans.npy`, `sentence_vectors.npy`). No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import numpy as np
 
 from .errors import IndexBusyError, IndexNotFoundError, StoreError
 from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
+from .sentences import SentenceTable
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-_FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl")
+FORMAT_VERSION = 2  # 2: sentence vectors in the build
+_FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl", "sentence_spans.npy", "sentence_vectors.npy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +76,15 @@ class Manifest:
 
 @dataclass
 class LoadedIndex:
-    """A verified build: FAISS vectors, chunk records in FAISS order, and clean documents."""
+    """A verified build: FAISS vectors, chunk records in FAISS order, clean documents and the vectors of
+    every sentence of the chunks."""
 
     path: Path
     manifest: Manifest
     chunks: list[Chunk]
     documents: dict[str, Document]
     faiss_index: Any
+    sentences: SentenceTable
 
     def vectors(self, positions: list[int]) -> np.ndarray:
         out = np.zeros((len(positions), self.manifest.dimension), dtype=np.float32)
@@ -107,6 +111,13 @@ def _sha256_file(path: Path) -> str:
 def _write_text(path: Path, text: str) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_array(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -185,10 +196,14 @@ def write_build(
     documents: list[Document],
     chunks: list[Chunk],
     vectors: np.ndarray,
+    sentences: SentenceTable,
 ) -> Path:
     """Write a new build, verify it by loading it back, then make it the live one."""
     if vectors.shape != (len(chunks), manifest.dimension):
         raise StoreError(f"internal: {vectors.shape} vectors for {len(chunks)} chunks")
+    if sentences.passages != len(chunks) or sentences.vectors.shape[1:] != (manifest.dimension,):
+        raise StoreError(f"internal: a sentence table for {sentences.passages} chunks of "
+                         f"{sentences.vectors.shape[1:]} vectors, not {len(chunks)} of {manifest.dimension}")
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):  # left by a killed build
@@ -205,6 +220,8 @@ def write_build(
     _fsync_file(tmp / "vectors.faiss")  # faiss writes through its own handle; the others fsync as they close
     _write_text(tmp / "chunks.jsonl", "".join(chunk_to_json(c) + "\n" for c in chunks))
     _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
+    _write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
+    _write_array(tmp / "sentence_vectors.npy", sentences.vectors)
     checksums = {f: _sha256_file(tmp / f) for f in _FILES}
     final_manifest = Manifest(
         **{**asdict(manifest), "files": manifest.files, "checksums": checksums,
@@ -292,11 +309,33 @@ def load_build(build: Path, expect_model: str | None = None, expect_dimension: i
         )
     if index.d != manifest.dimension:
         raise StoreError(f"{build}: FAISS dimension {index.d} != manifest {manifest.dimension}; {fix}")
+    sentences = _load_sentences(build, len(chunks), manifest.dimension, fix)
     for chunk in chunks:
         doc = documents.get(chunk.doc)
         if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
             raise StoreError(f"{build}: chunk {chunk.chunk_id} is not verbatim in {chunk.doc}; {fix}")
-    return LoadedIndex(build, manifest, chunks, documents, index)
+    rows = sentences.spans
+    if len(rows):
+        starts = np.array([c.start for c in chunks], dtype=np.int64)
+        ends = np.array([c.end for c in chunks], dtype=np.int64)
+        p = rows[:, 0]
+        if (p.min() < 0 or p.max() >= len(chunks) or np.any(rows[:, 1] < starts[p])
+                or np.any(rows[:, 1] >= rows[:, 2]) or np.any(rows[:, 2] > ends[p])):
+            raise StoreError(f"{build}: sentence rows lie outside their chunks; {fix}")
+    return LoadedIndex(build, manifest, chunks, documents, index, sentences)
+
+
+def _load_sentences(build: Path, passages: int, dimension: int, fix: str) -> SentenceTable:
+    try:
+        flat = np.load(build / "sentence_spans.npy", allow_pickle=False)
+        vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False)
+        offsets = flat[: passages + 1]
+        table = SentenceTable(flat[passages + 1 :].reshape(-1, 3), vectors, offsets)
+    except (ValueError, OSError) as exc:
+        raise StoreError(f"{build}: damaged sentence table ({exc}); {fix}") from None
+    if table.passages != passages or vectors.dtype != np.float16 or vectors.shape[1:] != (dimension,):
+        raise StoreError(f"{build}: the sentence table does not match its {passages} chunks; {fix}")
+    return table
 
 
 def _lines(path: Path) -> list[str]:

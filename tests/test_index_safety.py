@@ -121,6 +121,16 @@ def _unchecked_chunk_edit(root: Path) -> None:
     path.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n", encoding="utf-8")
 
 
+def _unchecked_sentence_edit(root: Path) -> None:
+    import numpy as np
+
+    _edit_manifest(root, checksums={})  # no checksums to catch it: the bounds check must
+    path = current_build(root) / "sentence_spans.npy"
+    flat = np.load(path)
+    flat[-1] = 10**9  # the last sentence now ends far beyond its passage
+    np.save(path, flat)
+
+
 def _on(name: str, damage):
     return lambda root: damage(current_build(root) / name)
 
@@ -140,6 +150,9 @@ DAMAGE = {
     "CURRENT names a path outside builds": (lambda r: (r / "CURRENT").write_text("../..\n"), "not a build"),
     "changed dimension": (lambda r: _edit_manifest(r, dimension=512), "512-d vectors"),
     "chunk edited without checksums": (_unchecked_chunk_edit, "not verbatim"),
+    "flipped byte in sentence_vectors.npy": (_on("sentence_vectors.npy", _flip), r"sentence_vectors\.npy is damaged"),
+    "missing sentence_spans.npy": (_on("sentence_spans.npy", Path.unlink), r"sentence_spans\.npy is missing"),
+    "sentence table edited without checksums": (_unchecked_sentence_edit, "sentence rows lie outside"),
 }
 
 
