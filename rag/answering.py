@@ -22,6 +22,7 @@ from .evidence import (
 )
 from .grounding import place_year, sentence_spans, short_title, verify_quote
 from .lexical import content_words, stem
+from .question import question_parts
 from .settings import AnsweringSettings
 from .spans import SEVERAL_PARTS, counted_noun, short_span
 from .types import Answer, Chunk, Citation, Document, Hit, Quote
@@ -40,6 +41,7 @@ class _Sentence:
     end: int
     text: str
     score: float
+    vector: np.ndarray
 
 
 def _stage(hit: Hit, name: str) -> float:
@@ -96,16 +98,45 @@ def _candidates(
     if missing:  # not in the build (none are, unless sentence splitting changed since): embed them now
         for i, vector in zip(missing, embedder.encode([spans[i][3] for i in missing]), strict=True):
             vectors[i] = vector
-    cosines = np.stack([v for v in vectors if v is not None]) @ embedder.encode_query(query)
+    matrix = np.stack([v for v in vectors if v is not None])
+    cosines = matrix @ embedder.encode_query(query)
     sentences = []
-    for (hit, start, end, text), cosine in zip(spans, cosines, strict=True):
-        passage = _stage(hit, "cosine")
-        focus = focus_stems(terms, hit.chunk)
-        score = (0.55 * float(cosine) + 0.25 * passage + 0.25 * _overlap(focus, text)
-                 + answer_type_bonus(query, text) - _reference_penalty(hit, text))
-        sentences.append(_Sentence(hit, start, end, text, score))
+    for (hit, start, end, text), cosine, vector in zip(spans, cosines, matrix, strict=True):
+        sentences.append(_Sentence(hit, start, end, text, _score(query, terms, hit, text, float(cosine)), vector))
     sentences.sort(key=lambda s: -s.score)
     return sentences
+
+
+def _score(question: str, terms: QueryTerms, hit: Hit, text: str, cosine: float) -> float:
+    """How well a sentence answers `question`: its cosine, its passage's, the question's focus words it
+    holds, the answer type it offers, less a penalty for references."""
+    focus = focus_stems(terms, hit.chunk)
+    return (0.55 * cosine + 0.25 * _stage(hit, "cosine") + 0.25 * _overlap(focus, text)
+            + answer_type_bonus(question, text) - _reference_penalty(hit, text))
+
+
+def _overlaps(a: _Sentence, b: _Sentence) -> bool:
+    return a.hit.chunk.doc == b.hit.chunk.doc and a.start < b.end and b.start < a.end
+
+
+def _per_part(sentences: list[_Sentence], chosen: list[_Sentence], parts: tuple[str, ...],
+              embedder: Embedder, settings: AnsweringSettings) -> list[_Sentence]:
+    """For a question in several parts, the best sentence for each part that the quotes do not yet hold,
+    scored against that part alone: "…, and how long was its video?" is answered by the sentence on the video,
+    which scores low against the whole question."""
+    for part in parts:
+        if len(chosen) >= settings.max_quotes:
+            break
+        terms = query_terms(part)
+        vector = embedder.encode_query(part)
+        scored = [(_score(part, terms, s.hit, s.text, float(s.vector @ vector)), s) for s in sentences
+                  if not missing_terms(terms, context_text(s.hit.chunk))]
+        if not scored:
+            continue
+        score, best = max(scored, key=lambda t: t[0])
+        if score >= settings.min_sentence_score and not any(_overlaps(best, c) for c in chosen):
+            chosen.append(best)
+    return chosen
 
 
 def _strip_specifics(terms: QueryTerms, text: str) -> str:
@@ -143,7 +174,10 @@ def _select(
         if len(chosen) == settings.max_quotes:
             break
         where = (sentence.hit.chunk.doc, sentence.hit.chunk.paragraph_index)
-        if any((s.hit.chunk.doc, s.hit.chunk.paragraph_index) == where for s in chosen):
+        if (one_part or sentence.hit.chunk.kind == "list") and any(
+                (s.hit.chunk.doc, s.hit.chunk.paragraph_index) == where for s in chosen):
+            continue
+        if any(_overlaps(s, sentence) for s in chosen):
             continue
         context = context_text(sentence.hit.chunk)
         if one_part:
@@ -179,7 +213,8 @@ def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: in
         pick = max(options, key=lambda i: scores.get((chunk.doc, spans[i][0]), -1.0))
         first, last = min(first, pick), max(last, pick)
     start, end = spans[first][0], spans[last][1]
-    return _Sentence(sentence.hit, start, end, chunk.text[start - chunk.start : end - chunk.start], sentence.score)
+    return _Sentence(sentence.hit, start, end, chunk.text[start - chunk.start : end - chunk.start], sentence.score,
+                     sentence.vector)
 
 
 def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
@@ -225,6 +260,9 @@ def compose(
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, terms, settings, query)
+    parts = question_parts(query)
+    if len(parts) > 1:
+        chosen = _per_part(sentences, chosen, parts, embedder, settings)
     if not SEVERAL_PARTS.search(query) and not gives_required_type(query, chosen[0].text, terms):
         kind = required_kind(query)
         return abstain(
@@ -243,6 +281,8 @@ def compose(
     if settings.quote_words:
         scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
         chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
+        # A second part answered in the same paragraph may already sit inside the first quote, widened.
+        chosen = [s for i, s in enumerate(chosen) if not any(_overlaps(t, s) for t in chosen[:i])]
     noun = counted_noun(query)
     if short is None and noun and not any(short_span(query, terms, s.text) for s in chosen):
         # A count of something else ("38 member countries" for "how many signatories") is not the answer.

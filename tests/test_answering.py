@@ -142,12 +142,14 @@ def test_a_reference_with_a_url_does_not_lead_an_answer(tmp_path, embedder):
 
 
 def _sentence_of(text: str, sentence: str):
+    import numpy as np
+
     from rag.answering import _Sentence
     from rag.types import Chunk, Hit
 
     chunk = Chunk("c1", "r.txt", 0, "body", text, 100, 100 + len(text))
     start = 100 + text.index(sentence)
-    return _Sentence(Hit(chunk, 0.5, 1), start, start + len(sentence), sentence, 0.5)
+    return _Sentence(Hit(chunk, 0.5, 1), start, start + len(sentence), sentence, 0.5, np.zeros(384, np.float32))
 
 
 def test_a_quote_grows_to_the_best_scoring_neighbour_within_its_word_budget():
@@ -236,3 +238,20 @@ def test_a_title_line_set_as_its_own_paragraph_is_never_quoted_as_an_answer(text
     from rag.types import Chunk
 
     assert _is_title(text, Chunk("c1", "r.txt", 0, "list", text, 0, len(text))) is title
+
+
+def test_a_two_part_question_answered_by_two_sentences_of_one_paragraph_quotes_both(tmp_path, embedder):
+    filler = ("The campaign ran in schools, community centres and markets across the island during the dry "
+              "season, with volunteers from local associations who explained the material to residents and "
+              "collected their questions for the organisers of the national consultation that followed it. ")
+    assistant = _assistant_over(
+        tmp_path, embedder, "mauritius-campaign.txt",
+        "Awareness campaign in Mauritius\n\n"
+        "The awareness campaign on climate change and mobility produced 600 posters for display in public "
+        "places. " + filler * 2 + "A 19-minute video on climate change and mobility was also produced "
+        "and broadcast on national television.\n")
+    answer = assistant.ask("How many posters did the awareness campaign produce, and how long was its video?")
+    assert not answer.abstained, answer.reason
+    quoted = " ".join(c.quote.text for c in answer.citations)
+    assert "600 posters" in quoted and "19-minute video" in quoted
+    assert len({c.chunk.paragraph_index for c in answer.citations}) == 1
