@@ -9,22 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embedding import Embedder
-from .evidence import (
-    QueryTerms,
-    answer_type_bonus,
-    asks_for_count,
-    context_text,
-    focus_stems,
-    gives_required_type,
-    missing_terms,
-    query_terms,
-    required_kind,
-)
+from .evidence import QueryTerms, answer_type_bonus, context_text, focus_stems, gives_required_type, missing_terms
 from .grounding import place_year, sentence_spans, short_title, verify_quote
-from .lexical import content_words, stem
-from .question import question_parts
+from .question import Question, read_question
 from .settings import AnsweringSettings
-from .spans import SEVERAL_PARTS, counted_noun, short_span
+from .spans import short_span
+from .text import content_words, stem
 from .types import Answer, Chunk, Citation, Document, Hit, Quote
 
 # The precomputed vectors of a passage's sentences, by (start, end) in its document.
@@ -77,9 +67,7 @@ def _is_title(text: str, chunk: Chunk) -> bool:
             and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
 
 
-def _candidates(
-    query: str, hits: list[Hit], embedder: Embedder, known: SentenceVectors, terms: QueryTerms
-) -> list[_Sentence]:
+def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: SentenceVectors) -> list[_Sentence]:
     spans: list[tuple[Hit, int, int, str]] = []
     vectors: list[np.ndarray | None] = []
     for hit in hits[:_PASSAGES_READ]:
@@ -99,38 +87,38 @@ def _candidates(
         for i, vector in zip(missing, embedder.encode([spans[i][3] for i in missing]), strict=True):
             vectors[i] = vector
     matrix = np.stack([v for v in vectors if v is not None])
-    cosines = matrix @ embedder.encode_query(query)
+    cosines = matrix @ embedder.encode_query(question.text)
     sentences = []
     for (hit, start, end, text), cosine, vector in zip(spans, cosines, matrix, strict=True):
-        sentences.append(_Sentence(hit, start, end, text, _score(query, terms, hit, text, float(cosine)), vector))
+        sentences.append(_Sentence(hit, start, end, text, _score(question, hit, text, float(cosine)), vector))
     sentences.sort(key=lambda s: -s.score)
     return sentences
 
 
-def _score(question: str, terms: QueryTerms, hit: Hit, text: str, cosine: float) -> float:
+def _score(question: Question, hit: Hit, text: str, cosine: float) -> float:
     """How well a sentence answers `question`: its cosine, its passage's, the question's focus words it
     holds, the answer type it offers, less a penalty for references."""
-    focus = focus_stems(terms, hit.chunk)
+    focus = focus_stems(question.terms, hit.chunk)
     return (0.55 * cosine + 0.25 * _stage(hit, "cosine") + 0.25 * _overlap(focus, text)
-            + answer_type_bonus(question, text) - _reference_penalty(hit, text))
+            + answer_type_bonus(question.kind, text) - _reference_penalty(hit, text))
 
 
 def _overlaps(a: _Sentence, b: _Sentence) -> bool:
     return a.hit.chunk.doc == b.hit.chunk.doc and a.start < b.end and b.start < a.end
 
 
-def _per_part(sentences: list[_Sentence], chosen: list[_Sentence], parts: tuple[str, ...],
+def _per_part(sentences: list[_Sentence], chosen: list[_Sentence], question: Question,
               embedder: Embedder, settings: AnsweringSettings) -> list[_Sentence]:
     """For a question in several parts, the best sentence for each part that the quotes do not yet hold,
     scored against that part alone: "…, and how long was its video?" is answered by the sentence on the video,
     which scores low against the whole question."""
-    for part in parts:
+    for text in question.parts:
         if len(chosen) >= settings.max_quotes:
             break
-        terms = query_terms(part)
-        vector = embedder.encode_query(part)
-        scored = [(_score(part, terms, s.hit, s.text, float(s.vector @ vector)), s) for s in sentences
-                  if not missing_terms(terms, context_text(s.hit.chunk))]
+        part = read_question(text)
+        vector = embedder.encode_query(text)
+        scored = [(_score(part, s.hit, s.text, float(s.vector @ vector)), s) for s in sentences
+                  if not missing_terms(part.terms, context_text(s.hit.chunk))]
         if not scored:
             continue
         score, best = max(scored, key=lambda t: t[0])
@@ -146,30 +134,28 @@ def _strip_specifics(terms: QueryTerms, text: str) -> str:
 
 
 _LEAD_MARGIN = 0.25
-_MULTI_PART = re.compile(r"\b(?:and|both|each|compare|respectively|versus|vs)\b|,", re.IGNORECASE)
 
 
 def _select(
-    sentences: list[_Sentence], terms: QueryTerms, settings: AnsweringSettings, query: str
+    sentences: list[_Sentence], question: Question, settings: AnsweringSettings
 ) -> tuple[list[_Sentence], list[str]]:
     """Best sentence first, then others that score nearly as well, or that supply a specific the
     question names (a second report, place or year) while answering in kind (a number for "how many")."""
     # A passage that mentions every specific the question names (its year, place, "Roundtable 4") leads,
     # ahead of a closer-worded sentence about another meeting, if it answers nearly as well.
     # A one-part "how many" / "when" question is led by a sentence that holds a number / date.
+    terms = question.terms
     complete = [s for s in sentences if s.score >= settings.min_sentence_score
                 and s.score >= sentences[0].score - _LEAD_MARGIN
                 and not missing_terms(terms, context_text(s.hit.chunk))
-                and (SEVERAL_PARTS.search(query) or gives_required_type(query, s.text, terms))]
+                and (question.several_parts or gives_required_type(question.required, s.text, terms))]
     best = complete[0] if complete else sentences[0]
     sentences = [best, *(s for s in sentences if s is not best)]
     chosen = [best]
     missing = missing_terms(terms, context_text(best.hit.chunk))
     # A "how many" question joined with a second place or year must get a number for each.
-    counting = asks_for_count(query)
-    # Only a question in several parts may be answered by several passages each supplying a specific;
-    # otherwise "the 2015 Summit" would be answered by a 2021 passage plus any passage that says "2015".
-    one_part = not _MULTI_PART.search(query)
+    counting = question.kind == "number"
+    one_part = not question.joined
     for sentence in sentences[1:]:
         if len(chosen) == settings.max_quotes:
             break
@@ -185,7 +171,7 @@ def _select(
                 chosen.append(sentence)
             continue
         covers = [m for m in missing if m not in missing_terms(terms, context)]
-        in_kind = not counting or answer_type_bonus(query, _strip_specifics(terms, sentence.text)) > 0
+        in_kind = not counting or answer_type_bonus("number", _strip_specifics(terms, sentence.text)) > 0
         if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]
@@ -255,19 +241,17 @@ def compose(
             f"even the closest passage is only loosely related (similarity {top:.2f}, "
             f"below {settings.min_passage_score:.2f}).",
         )
-    terms = query_terms(query)
-    sentences = _candidates(query, hits, embedder, sentence_vectors, terms)
+    asked = read_question(query)
+    sentences = _candidates(asked, hits, embedder, sentence_vectors)
     if not sentences or sentences[0].score < settings.min_sentence_score:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
-    chosen, missing = _select(sentences, terms, settings, query)
-    parts = question_parts(query)
-    if len(parts) > 1:
-        chosen = _per_part(sentences, chosen, parts, embedder, settings)
-    if not SEVERAL_PARTS.search(query) and not gives_required_type(query, chosen[0].text, terms):
-        kind = required_kind(query)
+    chosen, missing = _select(sentences, asked, settings)
+    if len(asked.parts) > 1:
+        chosen = _per_part(sentences, chosen, asked, embedder, settings)
+    if not asked.several_parts and not gives_required_type(asked.required, chosen[0].text, asked.terms):
         return abstain(
             question, query, hits,
-            f"the closest passages are on this topic but none gives the {kind} the question asks for.",
+            f"the closest passages are on this topic but none gives the {asked.required} the question asks for.",
         )
     if missing:
         shown = ", ".join(f"“{m}”" for m in missing)
@@ -276,34 +260,34 @@ def compose(
             f"the closest passages are on this topic but never mention {shown}.",
         )
     citations: list[Citation] = []
-    parts: list[str] = []
-    short = _short_answer(query, terms, chosen[0], documents)
+    lines: list[str] = []
+    short = _short_answer(asked, chosen[0], documents)
     if settings.quote_words:
         scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
         chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
         # A second part answered in the same paragraph may already sit inside the first quote, widened.
         chosen = [s for i, s in enumerate(chosen) if not any(_overlaps(t, s) for t in chosen[:i])]
-    noun = counted_noun(query)
-    if short is None and noun and not any(short_span(query, terms, s.text) for s in chosen):
+    noun = asked.counted
+    if short is None and noun and not any(short_span("number", query, asked.terms, s.text) for s in chosen):
         # A count of something else ("38 member countries" for "how many signatories") is not the answer.
         return abstain(
             question, query, hits,
             f"the closest passages are on this topic but none gives the count it asks for (“how many {noun}”).",
         )
     if short is not None:
-        parts.append(f"Short answer: “{short.text}” [1]")
+        lines.append(f"Short answer: “{short.text}” [1]")
     previous_title: str | None = None
     for n, sentence in enumerate(chosen, start=1):
         document = documents[sentence.hit.chunk.doc]
         quote = verify_quote(document, sentence.start, sentence.end, sentence.text)
         citations.append(Citation(n=n, quote=quote, chunk=sentence.hit.chunk))
-        parts.append(f"{_attribution(sentence.hit, n == 1, previous_title)} “{quote.text}” [{n}]")
+        lines.append(f"{_attribution(sentence.hit, n == 1, previous_title)} “{quote.text}” [{n}]")
         previous_title = sentence.hit.chunk.title
-    return Answer(question, query, "\n".join(parts), False, None, tuple(citations), tuple(hits), short=short)
+    return Answer(question, query, "\n".join(lines), False, None, tuple(citations), tuple(hits), short=short)
 
 
-def _short_answer(query: str, terms: QueryTerms, lead: _Sentence, documents: dict[str, Document]) -> Quote | None:
-    span = short_span(query, terms, lead.text)
+def _short_answer(question: Question, lead: _Sentence, documents: dict[str, Document]) -> Quote | None:
+    span = short_span(question.short_kind, question.text, question.terms, lead.text)
     if span is None:
         return None
     start, end = lead.start + span[0], lead.start + span[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexical import STOPWORDS, content_words, stem
+from .text import MONTH_NAMES, MONTHS, PERSON_TITLES, STOPWORDS, content_words, stem
 from .types import Chunk
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
@@ -19,10 +19,6 @@ _QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how did does do is are was were according in on at for
     and or the a an tell list name give summarise summarize describe explain please gfmd global forum
     migration development report reports meeting workshop session""".split()
-)
-_MONTHS = frozenset(  # with their abbreviations: "Nov 2021" names a month, not something to find
-    """january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 _ORDINALS = {w: str(i) for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
@@ -49,7 +45,7 @@ def _labelled_numbers(question: str) -> tuple[tuple[str, str], ...]:
     pairs = []
     for match in _LABELLED.finditer(question):
         label = match.group(1).lower()
-        if label in _NOT_LABELS or label in STOPWORDS or label in _MONTHS or label in _QUESTION_WORDS - {
+        if label in _NOT_LABELS or label in STOPWORDS or label in MONTHS or label in _QUESTION_WORDS - {
                 "session", "workshop", "meeting", "report"}:
             continue
         if label.endswith(("ed", "ing")) and label not in {"meeting", "briefing"}:
@@ -72,7 +68,7 @@ def query_terms(question: str) -> QueryTerms:
     for match in _NAME.finditer(question):
         word = re.sub(r"['’]s$", "", match.group(0))
         lower = word.lower()
-        if lower in _QUESTION_WORDS or lower in STOPWORDS or lower in _MONTHS:
+        if lower in _QUESTION_WORDS or lower in STOPWORDS or lower in MONTHS:
             continue
         if match.start() == len(question) - len(question.lstrip()) and not word.isupper():
             continue  # the question's first word is capitalised for grammar, not as a name
@@ -107,7 +103,7 @@ def missing_terms(terms: QueryTerms, chunk_context: str) -> list[str]:
     return missing
 
 
-def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
+def evidence_score(terms: QueryTerms, chunk: Chunk, kind: str | None) -> float:
     """A bonus in [-0.15, 0.25] for matching the question's specifics, a penalty for the wrong year."""
     context = context_text(chunk)
     specifics = len(terms.years) + len(terms.numbers) + len(terms.names) + len(terms.labelled) + len(terms.ordinals)
@@ -122,23 +118,21 @@ def evidence_score(terms: QueryTerms, chunk: Chunk) -> float:
     if focus:
         text_stems = {stem(w) for w in content_words(chunk.text)}
         score += 0.1 * sum(s in text_stems for s in focus) / len(focus)
-    return score + answer_type_bonus(terms.question, chunk.text)
+    return score + answer_type_bonus(kind, chunk.text)
 
 
-_PERSON = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Amb|Ambassador|H\.\s?E|Minister|Secretary)\.?\s+[A-Z][a-z]")
-_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE_WORDS = re.compile(rf"\b(?:(?:19|20)\d{{2}}|{_MONTH_NAMES})\b")
+_PERSON = re.compile(rf"\b{PERSON_TITLES}\s+[A-Z][a-z]")
+_DATE_WORDS = re.compile(rf"\b(?:(?:19|20)\d{{2}}|{MONTH_NAMES})\b")
 _HAS_NUMBER = re.compile(r"\d")
 
 
-def answer_type_bonus(question: str, sentence: str) -> float:
+def answer_type_bonus(kind: str | None, sentence: str) -> float:
     """Who wants a person, how many a number, when a date: a small push toward sentences of that type."""
-    q = question.lower()
-    if re.match(r"\s*(?:who|by whom)\b", q) or " chaired " in f" {q} ":
+    if kind == "person":
         return 0.12 if _PERSON.search(sentence) else 0.0
-    if asks_for_count(question):
+    if kind == "number":
         return 0.08 if _HAS_NUMBER.search(sentence) else 0.0
-    if re.match(r"\s*when\b", q) or "what date" in q or "which year" in q:
+    if kind == "date":
         return 0.08 if _DATE_WORDS.search(sentence) else 0.0
     return 0.0
 
@@ -152,7 +146,7 @@ _SHARE_Q = re.compile(r"\bwhat (?:\w+\s)?(?:proportion|percentage|share|rate)\b|
 _SHARE = re.compile(r"\d\s?(?:%|percent|per cent)|\b(?:half|third|quarter|one in \w+|majority|fraction)\b",
                     re.IGNORECASE)
 _DAY_Q = re.compile(r"\b(?:on )?what (?:date|day)\b", re.IGNORECASE)
-_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}\b")
+_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})|\b(?:{MONTH_NAMES})\s+\d{{1,2}}\b")
 
 
 _COUNT_Q = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", re.IGNORECASE)
@@ -164,9 +158,17 @@ _REQUIRED = (("sum of money", _MONEY_Q, _MONEY), ("share", _SHARE_Q, _SHARE), ("
              ("number", _COUNT_Q, _COUNT), ("date", _DATE_Q, _DATE_WORDS))
 
 
-def asks_for_count(question: str) -> bool:
-    """"how many", "how much", "what share / percentage / number"."""
-    return _COUNT_Q.search(question) is not None
+def answer_kind(question: str) -> str | None:
+    """"person" (who, by whom, chaired), "number" (how many / much, what share / percentage / number) or
+    "date" (when, what date or day, which year, in which month): the one reading of the question's form."""
+    q = question.lower()
+    if re.match(r"\s*(?:who|by whom)\b", q) or " chaired " in f" {q} ":
+        return "person"
+    if _COUNT_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question) or _DAY_Q.search(question):
+        return "date"
+    return None
 
 
 def required_kind(question: str) -> str | None:
@@ -174,15 +176,14 @@ def required_kind(question: str) -> str | None:
     return next((name for name, form, _ in _REQUIRED if form.search(question)), None)
 
 
-def gives_required_type(question: str, sentence: str, terms: QueryTerms) -> bool:
+def gives_required_type(required: str | None, sentence: str, terms: QueryTerms) -> bool:
     """A question that asks for a sum of money, a share, a day, a count or a date needs a sentence holding
     one (beyond the numbers it names itself); a sentence without one is on the topic but cannot be the
     answer. Other question types are not gated."""
     rest = sentence
     for value in (*terms.years, *terms.numbers):
         rest = re.sub(rf"\b{re.escape(value)}\b", " ", rest)
-    kind = required_kind(question)
-    return kind is None or next(must for name, _, must in _REQUIRED if name == kind).search(rest) is not None
+    return required is None or next(must for name, _, must in _REQUIRED if name == required).search(rest) is not None
 
 
 def focus_stems(terms: QueryTerms, chunk: Chunk) -> tuple[str, ...]:

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from .errors import RagError
 from .grounding import sentence_spans
-from .lexical import content_words, stem
 from .settings import AnsweringSettings
+from .text import content_words, stem
 from .types import Answer
 
 log = logging.getLogger(__name__)

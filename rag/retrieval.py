@@ -11,8 +11,9 @@ import numpy as np
 
 from .embedding import Embedder
 from .errors import FilterError, QuestionError
-from .evidence import QueryTerms, evidence_score, query_terms
+from .evidence import evidence_score
 from .lexical import LexicalIndex
+from .question import Question, read_question
 from .settings import RetrievalSettings
 from .store import LoadedIndex
 from .types import Chunk, Hit
@@ -117,11 +118,11 @@ class Retriever:
         positions = [c.position for c in allowed]
         vectors = self.index.vectors(positions)
         cosines = vectors @ query_vector
-        terms = query_terms(query)
+        question = read_question(query)
         scored = []
         for cand, cosine in zip(allowed, cosines, strict=True):
             chunk = self.index.chunks[cand.position]
-            score = self._score(cfg, cand, float(cosine), chunk, terms)
+            score = self._score(cfg, cand, float(cosine), chunk, question)
             scored.append((score, cand, float(cosine)))
         if cfg.rerank and self._cross_encoder is not None:
             scored = self._cross_rerank(query, scored)
@@ -154,7 +155,7 @@ class Retriever:
         return [_Candidate(p, dense_score.get(p), bm25_score.get(p), scores[p]) for p in order]
 
     @staticmethod
-    def _score(cfg: RetrievalSettings, cand: _Candidate, cosine: float, chunk: Chunk, terms: QueryTerms) -> float:
+    def _score(cfg: RetrievalSettings, cand: _Candidate, cosine: float, chunk: Chunk, question: Question) -> float:
         """Without rerank: the fused rank score. With it: cosine plus lexical and metadata evidence."""
         if not cfg.rerank:
             if cfg.dense and not cfg.bm25:
@@ -166,7 +167,7 @@ class Retriever:
         lexical = 1.0 - math.exp(-bm25 / 8.0)  # squashes BM25 into [0, 1)
         # Footnotes rarely answer a question on their own; a slight handicap keeps body text first.
         footnote = 0.03 if chunk.kind == "footnote" else 0.0
-        return 0.6 * cosine + 0.2 * lexical + evidence_score(terms, chunk) - footnote
+        return 0.6 * cosine + 0.2 * lexical + evidence_score(question.terms, chunk, question.kind) - footnote
 
     def _cross_rerank(
         self, query: str, scored: list[tuple[float, _Candidate, float]]

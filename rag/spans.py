@@ -7,21 +7,18 @@ from __future__ import annotations
 import re
 
 from .evidence import QueryTerms
-from .lexical import STOPWORDS, content_words, stem
+from .text import MONTH_NAMES, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem
 
-_TITLES = r"(?:Mr|Ms|Mrs|Dr|Prof|H\.\s?E|Amb|Ambassador|Minister|Secretary|Mayor|Judge)\.?"
 _NAME_WORD = r"[A-Z][\w'’-]*\.?"
 _PERSON = re.compile(
-    rf"\b{_TITLES}\s+(?:{_NAME_WORD}\s+|(?:de|da|van|von|der|del|al|bin|la)\s+){{0,4}}[A-Z][\w'’-]*")
+    rf"\b{PERSON_TITLES}\s+(?:{_NAME_WORD}\s+|(?:de|da|van|von|der|del|al|bin|la)\s+){{0,4}}[A-Z][\w'’-]*")
 _BY_NAME = re.compile(
     r"\w*\s+by\s+((?:[A-Z][\w'’.-]*)(?:\s+(?:(?:de|da|van|von|der|del|al|bin|la)\s+)?[A-Z][\w'’-]*){0,4})")
 _NOT_DATE_CUES = frozenset("what when which does will were have that this with from each until since".split())
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                 "hundred thousand dozen")
 _QUANTITY = re.compile(
     r"(?:\b(?:around|about|over|more than|less than|fewer than|up to|nearly|almost|some|at least)\s+)?"
     r"(?:(?:USD|US\$|EUR|\$|€)\s?)?"
-    rf"(?:\b\d[\d,]*(?:\.\d+)?|\b(?:{_NUMBER_WORDS.replace(' ', '|')})\b)"
+    rf"(?:\b\d[\d,]*(?:\.\d+)?|\b(?:{'|'.join(NUMBER_WORDS)})\b)"
     r"(?:\s?(?:%|percent|per cent|million|billion))?",
     re.IGNORECASE,
 )
@@ -30,34 +27,12 @@ _PHRASE_END = frozenset(
     """from representing in at to and or were was who which that by for of on with as had have has is are
     during since until each per""".split()
 )
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
-    rf"\b(?:\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s+(?:{_MONTHS})(?:\s+(?:19|20)\d{{2}})?"
-    rf"|(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?"
-    rf"|(?:{_MONTHS})\s+(?:19|20)\d{{2}}"
+    rf"\b(?:\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\s+(?:{MONTH_NAMES})(?:\s+(?:19|20)\d{{2}})?"
+    rf"|(?:{MONTH_NAMES})\s+\d{{1,2}}(?:,\s*(?:19|20)\d{{2}})?"
+    rf"|(?:{MONTH_NAMES})\s+(?:19|20)\d{{2}}"
     r"|(?:19|20)\d{2})\b"
 )
-
-
-# "… and who presented …", "in 2016 and in 2019", "the Bangkok workshop and the Geneva workshop"; not a topic
-# such as "connectivity and business".
-SEVERAL_PARTS = re.compile(
-    r"\band\s+(?:who|what|when|where|which|how|whom|whose|in how|on what|at|in|\d|the\s+(?:[A-Z]|\d))"
-    r"|,\s*and\b|\b(?:compare|both|respectively|versus)\b|\beach\b(?!\s+(?:year|day|month|week))", re.IGNORECASE)
-
-
-def question_kind(question: str) -> str | None:
-    """"person", "number" or "date" for the question forms a short span can answer; else None."""
-    if SEVERAL_PARTS.search(question):
-        return None  # the quotes answer it; one span cannot
-    q = question.lower()
-    if re.match(r"\s*(?:who|by whom)\b", q):
-        return "person"
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:share|percentage|number)\b", q):
-        return "number"
-    if re.match(r"\s*when\b", q) or re.search(r"\bwhat (?:date|day)\b|\bin which month\b|\bwhich year\b", q):
-        return "date"
-    return None
 
 
 def _stems(text: str) -> set[str]:
@@ -100,8 +75,6 @@ def _near(span: tuple[int, int], cues: list[tuple[int, int]], reach: int = 40) -
 
 def counted_noun(question: str) -> str | None:
     """The noun a "how many" question counts ("Member States"), if it names one."""
-    if question_kind(question) != "number":
-        return None
     counted = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
     if not counted:
         return None
@@ -113,10 +86,10 @@ def counted_noun(question: str) -> str | None:
     return " ".join(words) if words and _stems(" ".join(words)) else None
 
 
-def short_span(question: str, terms: QueryTerms, sentence: str) -> tuple[int, int] | None:
-    """(start, end) of the short answer inside `sentence`, or None when the sentence does not single
-    one out: a wrong short answer would be a claim the quote does not make, so this errs towards none."""
-    kind = question_kind(question)
+def short_span(kind: str | None, question: str, terms: QueryTerms, sentence: str) -> tuple[int, int] | None:
+    """(start, end) of the `kind` of short answer ("person", "number", "date") inside `sentence`, or None
+    when the sentence does not single one out: a wrong short answer would be a claim the quote does not
+    make, so this errs towards none."""
     if kind is None:
         return None
     if kind == "person":

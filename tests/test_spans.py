@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.evidence import query_terms
+from rag.question import read_question
 from rag.spans import short_span
 
 BANGKOK = ("The first GFMD 2016 thematic workshop (Bangkok, 29 March) was attended by 87 government delegates, "
@@ -12,7 +12,8 @@ BANGKOK = ("The first GFMD 2016 thematic workshop (Bangkok, 29 March) was attend
 
 
 def _span(question: str, sentence: str) -> str | None:
-    found = short_span(question, query_terms(question), sentence)
+    asked = read_question(question)
+    found = short_span(asked.short_kind, question, asked.terms, sentence)
     return sentence[found[0]:found[1]] if found else None
 
 

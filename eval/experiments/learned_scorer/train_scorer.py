@@ -30,12 +30,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[3]))
 
-from rag.embedding import Embedder  # noqa: E402
-from rag.grounding import sentence_spans  # noqa: E402
-from rag.lexical import _STEMMER  # noqa: E402
-from rag.question import analyse  # noqa: E402
-from rag.scorer import FEATURES, MODEL_PATH, Candidate, SentenceScorer, features, idf_table  # noqa: E402
-from rag.settings import EmbeddingSettings  # noqa: E402
+from rag.scorer import FEATURES, MODEL_PATH, Candidate, SentenceScorer, features, idf_table
+
+from rag.embedding import Embedder
+from rag.grounding import sentence_spans
+from rag.question import analyse
+from rag.settings import EmbeddingSettings
+from rag.text import STEMMER as _STEMMER
 
 TRAIN = ("reddit_v1.0", "amazon_reviews_v1.0", "new_wiki_v1.0")
 TEST = ("nyt_v1.0", "squaddev_v1.1")
