@@ -72,22 +72,22 @@ def read_source(source: Path) -> dict:
 
 
 def articles_of(data: dict) -> list[Article]:
-    """Articles sorted by title; questions whose answer offsets do not point at their answer text are dropped."""
+    """Articles sorted by title. A question is dropped if an answer offset does not point at its answer text;
+    an answer cut inside a word ('the city of Sis (mode') is dropped, as no token grader can match it."""
     articles = []
     for raw in data["data"]:
         title = unquote(raw["title"]).replace("_", " ").strip()
         paragraphs = []
         for position, p in enumerate(raw["paragraphs"]):
             context = p["context"]  # as given: the answer offsets point into it
-            questions = tuple(
-                Question(q["id"], " ".join(q["question"].split()), tuple((a["text"], a["answer_start"])
-                                                                         for a in q["answers"]))
-                for q in p["qas"]
-                if q["answers"] and q["question"].strip()
-                and all(context[a["answer_start"]: a["answer_start"] + len(a["text"])] == a["text"]
-                        for a in q["answers"])
-            )
-            paragraphs.append(Paragraph(title, position, context, questions))
+            questions = []
+            for q in p["qas"]:
+                answers = tuple((a["text"], a["answer_start"]) for a in q["answers"])
+                if q["question"].strip() and all(context[s: s + len(t)] == t for t, s in answers):
+                    whole = tuple((t, s) for t, s in answers if _whole_words(context, s, s + len(t)))
+                    if whole:
+                        questions.append(Question(q["id"], one_line(q["question"]), whole))
+            paragraphs.append(Paragraph(title, position, context, tuple(questions)))
         articles.append(Article(title, tuple(paragraphs)))
     return sorted(articles, key=lambda a: a.title)
 
@@ -95,6 +95,13 @@ def articles_of(data: dict) -> list[Article]:
 def one_line(text: str) -> str:
     """Runs of whitespace (double spaces, stray newlines) as one space: a paragraph is one line in a file."""
     return " ".join(text.split())
+
+
+def _whole_words(context: str, start: int, end: int) -> bool:
+    """The span [start, end) neither starts nor ends inside a word of `context`."""
+    inside = (start > 0 and context[start - 1].isalnum() and context[start].isalnum()) or (
+        end < len(context) and context[end - 1].isalnum() and context[end].isalnum())
+    return not inside and context[start:end].strip() != ""
 
 
 def sentence_around(context: str, start: int, end: int) -> str:
