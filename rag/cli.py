@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from .records import answer_record, hit_record
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported lazily at run time: they load the model stack
+    from .embedding import Embedder
     from .evaluation import GoldItem
     from .pipeline import Assistant
 
@@ -106,16 +108,14 @@ def _filters_of(args: argparse.Namespace) -> Any:
     return Filters(tuple(args.report), tuple(args.year), tuple(args.place))
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def _ingest_bars(quiet: bool) -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    """An ingest progress callback drawing one tqdm bar per stage on stderr, and a function closing them."""
     from tqdm import tqdm
-
-    from .embedding import Embedder
-    from .ingest import ingest
 
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
-        if args.quiet:
+        if quiet:
             return
         if stage not in bars:
             unit = {"read": "file", "sentences": "sentence"}.get(stage, "chunk")
@@ -124,9 +124,20 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = done
         bar.refresh()
 
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+
+    return progress, close
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedding import Embedder
+    from .ingest import ingest
+
+    progress, close = _ingest_bars(args.quiet)
     report = ingest(settings, Embedder(settings.embedding), progress)
-    for bar in bars.values():
-        bar.close()
+    close()
     print(f"{'document':<58} {'paras':>5} {'notes':>5} {'tables':>6} {'pages':>5}  warnings")
     for q in report.quality:
         print(f"{_shown(q.doc)[:58]:<58} {q.paragraphs:>5} {q.footnotes:>5} {q.tables:>6} {q.pages or '-':>5}  "
@@ -208,18 +219,45 @@ def _read_metrics(path: Path) -> dict[str, float]:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import load_gold, seed_names
+    """Score each gold set: against the configured index, or, for a set with a `corpus/` folder beside it,
+    against an index of that folder built (only what changed) in `<out>/eval-cache/<set name>`."""
+    from .evaluation import load_gold, own_corpus, seed_names, set_name
     from .pipeline import Assistant
 
-    assistant = Assistant(settings)
-    names = seed_names(settings.paths.corpus, args.seeds)
     golds = args.gold or [Path("eval/gold.jsonl")]
+    shared: Assistant | None = None  # the configured index, loaded once when a set needs it
+    embedder: Embedder | None = None  # the model, loaded once
     status = 0
     for gold in golds:
-        out = args.out if len(golds) == 1 else args.out / f"{gold.parent.name}-{gold.stem}"
+        name = set_name(gold)
+        out = args.out if len(golds) == 1 else args.out / name
+        corpus = own_corpus(gold)
         print(f"== {gold}")
-        status = max(status, _eval_set(args, settings, assistant, load_gold(gold, names)[: args.limit], gold, out))
+        names = seed_names(settings.paths.corpus, args.seeds) if corpus is None else {}
+        items = load_gold(gold, names)[: args.limit]  # a bad gold file fails before any model or index work
+        if corpus is None:
+            shared = assistant = shared or Assistant(settings, embedder)
+        else:
+            assistant = _own_index(args, settings, corpus, args.out / "eval-cache" / name, embedder)
+        embedder = assistant.embedder
+        status = max(status, _eval_set(args, assistant.settings, assistant, items, gold, out))
     return status
+
+
+def _own_index(args: argparse.Namespace, settings: Settings, corpus: Path, index: Path,
+               embedder: Embedder | None) -> Assistant:
+    """An assistant over `corpus`, indexed into `index` with the same settings by the library's own ingest."""
+    from .pipeline import Assistant
+
+    own = settings.with_overrides({"paths.corpus": corpus, "paths.index": index})
+    progress, close = _ingest_bars(args.quiet)
+    assistant, report = Assistant.build(own, progress, embedder)
+    close()
+    print(f"corpus {corpus}: {report.chunks} chunks ({report.embedded_chunks} embedded) in {report.seconds:.1f}s "
+          f"-> {report.build}")
+    for f in report.failed:
+        print(f"SKIPPED {_shown(f.doc)}: {f.error}")
+    return assistant
 
 
 def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Assistant, items: list[GoldItem],

@@ -86,6 +86,20 @@ def load_gold(path: Path, names: dict[str, str] | None = None) -> list[GoldItem]
     return items
 
 
+def own_corpus(gold: Path) -> Path | None:
+    """The `corpus/` folder beside a gold file, if any: such a set is scored against an index of that
+    folder (an external set with its own documents), not against the assistant's index."""
+    folder = gold.parent / "corpus"
+    return folder if folder.is_dir() else None
+
+
+def set_name(gold: Path) -> str:
+    """A gold set's name for its output folder: `eval-gold`, `devset-questions`, and for a set with its own
+    corpus the two folders above it (`eval/external/newwiki/questions.jsonl` -> `external-newwiki`)."""
+    folder = gold.resolve().parent
+    return f"{folder.parent.name}-{folder.name}" if own_corpus(gold) else f"{folder.name}-{gold.stem}"
+
+
 def _norm(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text).strip().lower()

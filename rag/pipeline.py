@@ -113,9 +113,10 @@ class Assistant:
         return self._current().retriever
 
     @classmethod
-    def build(cls, settings: Settings, progress: IngestProgress | None = None) -> tuple[Assistant, IngestReport]:
-        """Ingest the corpus (only what changed) and load the result."""
-        embedder = Embedder(settings.embedding)
+    def build(cls, settings: Settings, progress: IngestProgress | None = None,
+              embedder: Embedder | None = None) -> tuple[Assistant, IngestReport]:
+        """Ingest the corpus (only what changed) and load the result; `embedder` reuses a loaded model."""
+        embedder = embedder or Embedder(settings.embedding)
         report = ingest(settings, embedder, progress)
         return cls(settings, embedder), report
 
