@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import MONTH_NAMES, MONTHS, PERSON_TITLES, STOPWORDS, content_words, stem
+from .text import MONTH_NAMES, MONTHS, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem
 from .types import Chunk
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
@@ -39,6 +39,17 @@ class QueryTerms:
     question: str = ""
     ordinals: tuple[str, ...] = ()  # "fourth" (a passage may say "fourth" or "4")
     labelled: tuple[tuple[str, str], ...] = ()  # ("roundtable", "5"): the label must name that number
+
+
+_DETERMINER = re.compile(r"(?:\b(?:the|its|their|his|her|this|that)|\w['’]s)\s+$", re.IGNORECASE)
+_COUNT_AFTER = re.compile(rf"\s+(?:\d+\b(?<!\b(?:19|20)\d\d)|(?:{'|'.join(NUMBER_WORDS)})\b)", re.IGNORECASE)
+
+
+def _names_one(question: str, match: re.Match[str]) -> bool:
+    """"the fourth workshop", "Roosevelt's second term": an ordinal that names one of several, which a passage
+    must match; not "first settled", "at first" or "the first three letters" (an adverb, a count)."""
+    return (_DETERMINER.search(question, 0, match.start()) is not None
+            and _COUNT_AFTER.match(question, match.end()) is None)
 
 
 def _labelled_numbers(question: str) -> tuple[tuple[str, str], ...]:
@@ -76,7 +87,7 @@ def query_terms(question: str) -> QueryTerms:
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
     labelled = _labelled_numbers(question)
     numbers = tuple(n for n in numbers if n not in {number for _, number in labelled})
-    ordinals = tuple(dict.fromkeys(m.lower() for m in ORDINAL.findall(question)))
+    ordinals = tuple(dict.fromkeys(m.group(1).lower() for m in ORDINAL.finditer(question) if _names_one(question, m)))
     return QueryTerms(years, numbers, tuple(dict.fromkeys(names)), stems, question, ordinals, labelled)
 
 
@@ -122,7 +133,7 @@ def evidence_score(terms: QueryTerms, chunk: Chunk, kind: str | None) -> float:
 
 
 _PERSON = re.compile(rf"\b{PERSON_TITLES}\s+[A-Z][a-z]")
-_DATE_WORDS = re.compile(rf"\b(?:(?:19|20)\d{{2}}|{MONTH_NAMES})\b")
+_DATE_WORDS = re.compile(rf"\b(?:1\d{{3}}|20\d{{2}}|{MONTH_NAMES})\b")  # a year 1000-2099 or a month
 _HAS_NUMBER = re.compile(r"\d")
 
 

@@ -78,3 +78,21 @@ def test_an_abbreviated_month_is_a_date_not_a_name_a_passage_must_mention():
     terms = query_terms("By Nov 2021 how many times had the Committee met?")
     assert "nov" not in terms.names
     assert terms.years == ("2021",)
+
+
+@pytest.mark.parametrize(("question", "ordinals"), [
+    ("Who chaired the fourth roundtable?", ("fourth",)),
+    ("How many delegates attended the first 2016 GFMD thematic workshop?", ("first",)),
+    ("Did things get better in Roosevelt's second term?", ("second",)),
+    ("When was French Louisiana first settled?", ()),  # an adverb, not one of several
+    ("What did the group call itself at first?", ()),
+    ("What do the first three letters of the code mean?", ()),  # a count follows
+])
+def test_an_ordinal_is_a_specific_only_where_it_names_one_of_several(question, ordinals):
+    assert query_terms(question).ordinals == ordinals
+
+
+def test_a_year_before_1900_answers_a_when_question():
+    asked = read_question("In which year did the Pueblo revolt occur?")
+    assert gives_required_type(asked.required, "The Pueblo Revolt of 1680 drove the Spanish out.", asked.terms)
+    assert not gives_required_type(asked.required, "The revolt drove the Spanish out.", asked.terms)
