@@ -8,7 +8,7 @@ from rag.briefing import NoteItem
 from rag.pipeline import Assistant
 
 from .chat import Turn
-from .notes import add_to_note
+from .notes import NOTE_EVENTS, add_to_note
 from .render import abstention_banner, asked_html, card_html
 
 
@@ -18,8 +18,7 @@ def sources_panel(assistant: Assistant, turn: gr.State, note: gr.State, version:
 
     def add_button(label: str, item: NoteItem, elem_id: str) -> None:
         button = gr.Button(label, size="sm", elem_classes=["rag-add"], elem_id=elem_id)
-        button.click(lambda n, v: add_to_note(n, v, item), [note, version], [note, version],
-                     api_visibility="private")
+        button.click(lambda n, v: add_to_note(n, v, item), [note, version], [note, version], **NOTE_EVENTS)
 
     @gr.render(inputs=[turn])
     def show_sources(current: Turn | None) -> None:
