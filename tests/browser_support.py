@@ -169,3 +169,13 @@ def click_text(driver: WebDriver, tag: str, text: str) -> None:
     wait(driver, lambda d: d.execute_script(script, tag, text))
 
 
+
+
+# Every visible text (text nodes and empty fields' placeholders): its colour blended over its effective
+# background (ancestors' background colours composited, opacity applied) and its WCAG contrast ratio.
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text(encoding="utf-8")
+
+
+def contrast_failures(driver: WebDriver, minimum: float = 4.5) -> list[dict[str, object]]:
+    """The visible texts whose contrast against their background is below `minimum` (WCAG AA: 4.5)."""
+    return [t for t in driver.execute_script(CONTRAST) if t["ratio"] < minimum]

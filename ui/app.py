@@ -24,7 +24,7 @@ from rag.settings import Settings
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
 from .memory import SESSION_CAPACITY, limit_heap_growth
 from .notes import note_panel
-from .render import CSS, answer_markdown, chat_text, error_markdown, words_stream
+from .render import CSS, THEME, answer_markdown, chat_text, error_markdown, words_stream
 from .sources import sources_panel
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
     limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS,
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS, theme=THEME,
                 allowed_paths=pdfs, footer_links=["api"], quiet=True, state_session_capacity=SESSION_CAPACITY)
 
 

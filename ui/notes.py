@@ -70,7 +70,7 @@ def note_panel(assistant: Assistant, demo: gr.Blocks, note: gr.State, version: g
                 with gr.Row():
                     up = gr.Button("↑ Up", size="sm", interactive=i > 0)
                     down = gr.Button("↓ Down", size="sm", interactive=i < len(current) - 1)
-                    remove = gr.Button("✕ Remove", size="sm", variant="stop")
+                    remove = gr.Button("✕ Remove", size="sm")
                 up.click(lambda n, v, key=key: (n.move_key(key, -1), v + 1), [note, version], [note, version],
                          **NOTE_EVENTS)
                 down.click(lambda n, v, key=key: (n.move_key(key, 1), v + 1), [note, version], [note, version],

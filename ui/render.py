@@ -8,9 +8,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote as url_quote
 
+import gradio as gr
+
 from rag.briefing import BriefingNote, NoteItem
-from rag.records import section_label
 from rag.types import Answer, Chunk, Paragraph
+
+from .citation import Locator
 
 # Characters a front-end template or Markdown/LaTeX renderer could act on, beyond HTML's own.
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
@@ -18,13 +21,34 @@ _MARKDOWN = re.compile(r"([*_\[\]()#+!|~-])")
 _LIST_START = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 
+def _theme() -> gr.themes.Base:
+    """Gradio's default look with every text colour at WCAG AA (4.5:1) or better on its background:
+    the default orange accent (2.8:1 under white text) and grey secondary text (1.9:1) are darkened."""
+    return gr.themes.Default().set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_300",
+        color_accent="*primary_700",
+        color_accent_soft="*primary_50",
+        link_text_color="*primary_700",
+        link_text_color_visited="*primary_800",
+        input_placeholder_color="*neutral_600",
+        block_label_text_color="*neutral_600",
+        block_info_text_color="*neutral_600",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+    )
+
+
+THEME = _theme()
+
 CSS = """
 .rag-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 4px 0;
            background: var(--background-fill-secondary);}
 .rag-card.rag-nearest {border-style: dashed;}
 .rag-card-head {font-weight: 600; margin-bottom: 2px;}
 .rag-n {display: inline-block; min-width: 2em; margin-right: 4px; color: var(--color-accent);}
-.rag-meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px;}
+.rag-meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px; overflow-wrap: anywhere;}
 .rag-para {margin: 6px 0; padding-left: 10px; border-left: 3px solid var(--color-accent); white-space: pre-wrap;
            overflow-wrap: anywhere;}
 .rag-asked {font-size: 0.9em; color: var(--body-text-color-subdued); margin: 0 0 4px 2px;}
@@ -37,7 +61,6 @@ CSS = """
              background: rgba(192, 57, 43, 0.08);}
 .rag-banner b {color: #c0392b;}
 .rag-note-item {border-left: 3px solid var(--color-accent); padding: 4px 8px; margin-top: 6px;}
-.rag-note-item .rag-meta {color: var(--body-text-color); opacity: 0.8;}
 .rag-note-item.rag-note-flagged {border-left-color: #c0392b;}
 .rag-empty {color: var(--body-text-color-subdued); font-style: italic;}
 """
@@ -92,17 +115,10 @@ def pdf_link(corpus: Path, chunk: Chunk) -> str:
     return f'<a class="rag-pdf" href="{esc(href)}" target="_blank" rel="noopener">{label}</a>'
 
 
-def meta_html(chunk: Chunk, corpus: Path) -> str:
-    parts = [p for p in (chunk.date, chunk.place) if p]
-    if chunk.section:
-        parts.append("section “" + section_label(chunk.section) + "”")
-    if chunk.paragraph:
-        parts.append(f"para. {chunk.paragraph}")
-    if chunk.page is not None:
-        parts.append(f"p. {chunk.page}")
-    parts.append(chunk.doc)
+def meta_html(chunk: Chunk, corpus: Path, locator: Locator) -> str:
+    """The short citation line (full file name on hover) and, for a PDF, the link to its page."""
     link = pdf_link(corpus, chunk)
-    return " · ".join(esc(p) for p in parts) + (f" · {link}" if link else "")
+    return f'<span title="{esc(chunk.doc)}">{esc(locator.line)}</span>' + (f" · {link}" if link else "")
 
 
 def highlighted(paragraph: Paragraph | Chunk, start: int, end: int) -> str:
@@ -129,14 +145,14 @@ def context_html(paragraphs: Sequence[Paragraph], chunk: Chunk, start: int, end:
 
 def card_html(
     label: str, chunk: Chunk, start: int, end: int, corpus: Path,
-    context: Callable[[str, int, int], Sequence[Paragraph]], nearest: bool = False,
+    context: Callable[[str, int, int], Sequence[Paragraph]], locator: Locator, nearest: bool = False,
 ) -> str:
     """A source card: report, locator, the paragraph with the quote highlighted, and its context."""
     paragraph = next(iter(context(chunk.chunk_id, 0, 0)), None) or chunk
     return (
         f'<div class="rag-card{" rag-nearest" if nearest else ""}" data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="rag-card-head"><span class="rag-n">{esc(label)}</span>{esc(chunk.title)}</div>'
-        f'<div class="rag-meta">{meta_html(chunk, corpus)}</div>'
+        f'<div class="rag-meta">{meta_html(chunk, corpus, locator)}</div>'
         f'<div class="rag-para">{highlighted(paragraph, start, end)}</div>'
         f"{context_html(context(chunk.chunk_id, 2, 2), chunk, start, end)}</div>"
     )

@@ -6,8 +6,10 @@ import gradio as gr
 
 from rag.briefing import NoteItem
 from rag.pipeline import Assistant
+from rag.types import Chunk
 
 from .chat import Turn
+from .citation import Locator, locate
 from .notes import NOTE_EVENTS, add_to_note
 from .render import abstention_banner, asked_html, card_html
 
@@ -15,6 +17,10 @@ from .render import abstention_banner, asked_html, card_html
 def sources_panel(assistant: Assistant, turn: gr.State, note: gr.State, version: gr.State) -> None:
     """Re-rendered whenever this session's latest turn changes."""
     corpus = assistant.settings.paths.corpus
+
+    def locator(chunk: Chunk) -> Locator:
+        document = assistant.index.documents.get(chunk.doc)
+        return locate(chunk, document.paragraphs if document else ())
 
     def add_button(label: str, item: NoteItem, elem_id: str) -> None:
         button = gr.Button(label, size="sm", elem_classes=["rag-add"], elem_id=elem_id)
@@ -33,13 +39,14 @@ def sources_panel(assistant: Assistant, turn: gr.State, note: gr.State, version:
                 c = hit.chunk
                 with gr.Group():
                     gr.HTML(card_html(f"Nearest #{hit.rank} ·", c, c.start, c.start, corpus, assistant.context,
-                                      nearest=True))
+                                      locator(c), nearest=True))
                     add_button(f"Add passage {hit.rank} to note", NoteItem.from_hit(hit), f"add-passage-{hit.rank}")
             return
         for citation in answer.citations:
             q = citation.quote
             with gr.Group():
-                gr.HTML(card_html(f"[{citation.n}]", citation.chunk, q.start, q.end, corpus, assistant.context))
+                gr.HTML(card_html(f"[{citation.n}]", citation.chunk, q.start, q.end, corpus, assistant.context,
+                                  locator(citation.chunk)))
                 add_button(f"Add [{citation.n}] to note", NoteItem.from_citation(citation), f"add-quote-{citation.n}")
         if not answer.citations:
             gr.HTML('<p class="rag-empty">This answer cites no passage.</p>')
