@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from rag.settings import Settings
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
 from .memory import SESSION_CAPACITY, limit_heap_growth
 from .notes import note_panel
-from .render import CSS, THEME, answer_markdown, chat_text, error_markdown, words_stream
+from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
 from .sources import sources_panel
 
 log = logging.getLogger(__name__)
@@ -35,37 +34,61 @@ EXAMPLES = [
     "What was recommended on fair recruitment?",
     "What did the 2021 Friends of the Forum meeting discuss?",
 ]
-STREAM_PAUSE_S = 0.03  # between streamed word groups: visible streaming, negligible total delay
+ASK_LABEL, BUSY_LABEL = "Ask", "Answering…"
+# Enter (or Ask) while an answer is coming is queued, not dropped (trigger_mode="always_last"), and says so at
+# once under the box; the notice goes when the queued question starts.
+QUEUE_NOTICE_JS = """
+(...args) => {
+  const ask = document.querySelector('#ask');
+  if (ask && ask.innerText.includes('BUSY')) {
+    let note = document.querySelector('#queued-note');
+    if (!note) {
+      note = document.createElement('div');
+      note.id = 'queued-note';
+      note.setAttribute('role', 'status');
+      document.querySelector('#question').after(note);
+    }
+    note.textContent = 'Queued: your question will be asked as soon as the current answer is complete.';
+    const done = setInterval(() => {
+      if (!ask.innerText.includes('BUSY')) { note.remove(); clearInterval(done); }
+    }, 100);
+  }
+  return args;
+}
+""".replace("BUSY", BUSY_LABEL)
 CONCURRENCY = 8
+CHAT_HEIGHT = 360  # at 1366x900 the question box, filters and examples all fit above the fold
 
 
-def _stream_turn(
-    assistant: Assistant, question: str, messages: list[dict[str, Any]], history: list[str],
-    turns: list[Turn], reports: list[str], years: list[str], places: list[str],
+def _answer_turn(
+    assistant: Assistant, question: str, history: list[str], turns: list[Turn],
+    reports: list[str], years: list[str], places: list[str],
 ) -> Iterator[tuple[Any, ...]]:
-    """Chat handler: show the question, ask, then stream the answer a few words at a time."""
+    """Chat handler: show the question at once, then the whole answer when it is ready.
+
+    The answer is composed in one piece from verified quotes, so nothing is released word by word: the
+    message says it is searching, and the Ask button says "Answering…", until the answer is there. The chat
+    is redrawn from this session's turns (server-side state), never from the messages the page sent: a
+    question queued while another was answered must not write over that answer."""
     skip = gr.skip()
     if not (question or "").strip():
-        yield skip, skip, skip, skip, skip
+        yield skip, skip, skip, skip, skip, skip
         return
-    messages = [*messages, {"role": "user", "content": chat_text(question)},
-                {"role": "assistant", "content": "*Searching the reports…*"}]
-    yield "", messages, skip, skip, skip
+    pending = [{"role": "user", "content": chat_text(question)},
+               {"role": "assistant", "content": "*Searching the reports…*"}]
+    yield "", chat_messages(turns) + pending, skip, skip, skip, gr.update(value=BUSY_LABEL)
     turn = ask_turn(assistant, question, history, make_filters(reports, years, places))
     turns = [*turns, turn]
-    if turn.answer is None:
-        messages[-1] = {"role": "assistant", "content": error_markdown(turn.error or "")}
-        yield skip, messages, history, turns, turn
-        return
-    for i, shown in enumerate(words_stream(turn.answer.text)):
-        messages[-1] = {"role": "assistant", "content": answer_markdown(turn.answer, shown)}
-        if i == 0:  # the source cards render while the rest of the answer streams
-            yield skip, messages, next_history(history, turn), turns, turn
-        else:
-            yield skip, messages, skip, skip, skip
-            time.sleep(STREAM_PAUSE_S)
-    messages[-1] = {"role": "assistant", "content": answer_markdown(turn.answer)}
-    yield skip, messages, skip, skip, skip
+    yield skip, chat_messages(turns), next_history(history, turn), turns, turn, gr.update(value=ASK_LABEL)
+
+
+def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
+    """The chat as the Chatbot shows it: each turn's question and its answer (or the reason it was refused)."""
+    messages = []
+    for turn in turns:
+        content = answer_markdown(turn.answer) if turn.answer else error_markdown(turn.error or "")
+        messages += [{"role": "user", "content": chat_text(turn.question)}, {"role": "assistant", "content": content}]
+    return messages
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_file: Path | None = None) -> gr.Blocks:
@@ -81,23 +104,25 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         note = gr.State(BriefingNote())
         note_version = gr.State(0)
 
-        gr.Markdown("## GFMD reports assistant\nAnswers quote the reports verbatim and cite report, section, "
-                    "paragraph and page. When the reports do not answer, it says so and shows the nearest passages.")
+        with gr.Row(elem_id="app-header"):
+            gr.Markdown("## GFMD reports assistant\nAnswers quote the reports verbatim and cite report, section, "
+                        "paragraph and page. When the reports do not answer, it says so and shows the nearest "
+                        "passages.")
+            new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm", scale=0)
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
-                chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat", latex_delimiters=[],
+                chatbot = gr.Chatbot(label="Conversation", height=CHAT_HEIGHT, elem_id="chat", latex_delimiters=[],
                                      buttons=["copy"], feedback_options=("Like", "Dislike"),
                                      placeholder="Ask a question about the GFMD reports.")
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=6,
                                           elem_id="question", max_lines=4, submit_btn=False)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    send = gr.Button(ASK_LABEL, variant="primary", scale=1, elem_id="ask")
+                examples = gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
                 with gr.Accordion("Filters", open=False), gr.Row():
                     f_reports = gr.Dropdown(titles, multiselect=True, label="Report", elem_id="filter-report")
                     f_years = gr.Dropdown(years, multiselect=True, label="Year", elem_id="filter-year")
                     f_places = gr.Dropdown(places, multiselect=True, label="Place", elem_id="filter-place")
-                gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
-                new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm")
             with gr.Column(scale=4), gr.Tabs():
                 with gr.Tab("Sources", id="sources"):
                     sources_panel(assistant, latest, note, note_version)
@@ -109,14 +134,17 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         demo.load(current_choices, None, [f_reports, f_years, f_places], api_visibility="private")
 
-        chat_inputs = [question, chatbot, history, turns, f_reports, f_years, f_places]
-        chat_outputs = [question, chatbot, history, turns, latest]
+        chat_inputs = [question, history, turns, f_reports, f_years, f_places]
+        chat_outputs = [question, chatbot, history, turns, latest, send]
 
         def chat(*args: Any) -> Iterator[tuple[Any, ...]]:
-            yield from _stream_turn(assistant, *args)
+            yield from _answer_turn(assistant, *args)
 
-        send.click(chat, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
-        question.submit(chat, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
+        asking = {"api_visibility": "private", "show_progress": "hidden", "trigger_mode": "always_last",
+                  "concurrency_id": "chat", "js": QUEUE_NOTICE_JS}
+        send.click(chat, chat_inputs, chat_outputs, **asking)
+        question.submit(chat, chat_inputs, chat_outputs, **asking)
+        examples.load_input_event.then(chat, chat_inputs, chat_outputs, **asking)  # a click asks the example
         new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, latest, question],
                        api_visibility="private")
         chatbot.clear(lambda: ([], [], None), None, [history, turns, latest], api_visibility="private")

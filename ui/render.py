@@ -63,6 +63,14 @@ CSS = """
 .rag-note-item {border-left: 3px solid var(--color-accent); padding: 4px 8px; margin-top: 6px;}
 .rag-note-item.rag-note-flagged {border-left-color: #c0392b;}
 .rag-empty {color: var(--body-text-color-subdued); font-style: italic;}
+button.rag-add {border: 1px solid var(--color-accent); color: var(--color-accent); font-weight: 600; cursor: pointer;
+                background: var(--background-fill-primary);}
+button.rag-add:hover, button.rag-add:focus-visible {background: var(--color-accent); color: white;}
+#queued-note {margin: 4px 2px; padding: 4px 8px; border-left: 3px solid var(--color-accent); font-size: 0.9em;
+              color: var(--body-text-color);}
+#app-header {align-items: center;}
+#app-header > * {min-width: 0;}
+#new-conversation {flex-grow: 0; white-space: nowrap;}
 """
 
 
@@ -77,9 +85,9 @@ def chat_text(text: str) -> str:
     return html.escape(safe, quote=False).replace("$", "&#36;")
 
 
-def answer_markdown(answer: Answer, shown: str | None = None) -> str:
-    """The chat message for an answer; `shown` is the part of the text streamed so far."""
-    body = chat_text(answer.text if shown is None else shown)
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for an answer."""
+    body = chat_text(answer.text)
     body = _MARKER.sub(r"**[\1]**", body)
     lines = []
     if answer.query.strip() != answer.question.strip():
@@ -93,15 +101,6 @@ def answer_markdown(answer: Answer, shown: str | None = None) -> str:
 
 def error_markdown(message: str) -> str:
     return "⚠️ **Cannot answer:** " + chat_text(message)
-
-
-def words_stream(text: str, step: int = 3) -> list[str]:
-    """Growing prefixes of `text`, a few words at a time, for streaming."""
-    bounds = [m.end() for m in re.finditer(r"\S+\s*", text)]
-    prefixes = [text[: bounds[i]] for i in range(step - 1, len(bounds), step)]
-    if not prefixes or prefixes[-1] != text:
-        prefixes.append(text)
-    return prefixes
 
 
 def pdf_link(corpus: Path, chunk: Chunk) -> str:

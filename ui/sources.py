@@ -40,13 +40,13 @@ def sources_panel(assistant: Assistant, turn: gr.State, note: gr.State, version:
                 with gr.Group():
                     gr.HTML(card_html(f"Nearest #{hit.rank} ·", c, c.start, c.start, corpus, assistant.context,
                                       locator(c), nearest=True))
-                    add_button(f"Add passage {hit.rank} to note", NoteItem.from_hit(hit), f"add-passage-{hit.rank}")
+                    add_button(f"+ Add passage {hit.rank} to note", NoteItem.from_hit(hit), f"add-passage-{hit.rank}")
             return
         for citation in answer.citations:
             q = citation.quote
             with gr.Group():
                 gr.HTML(card_html(f"[{citation.n}]", citation.chunk, q.start, q.end, corpus, assistant.context,
                                   locator(citation.chunk)))
-                add_button(f"Add [{citation.n}] to note", NoteItem.from_citation(citation), f"add-quote-{citation.n}")
+                add_button(f"+ Add [{citation.n}] to note", NoteItem.from_citation(citation), f"add-quote-{citation.n}")
         if not answer.citations:
             gr.HTML('<p class="rag-empty">This answer cites no passage.</p>')
