@@ -96,7 +96,7 @@ def test_a_follow_up_shows_the_rewritten_query_and_feedback_is_recorded(
     ask(browser, "What did the 2019 workshop recommend on fair recruitment?")
     ask(browser, "and what about return?")
     assert "Searched as: “What did the 2019 workshop recommend on return?”" in bot_texts(browser)[-1]
-    assert "Sources for: “What did the 2019 workshop recommend on return?”" in page_text(browser)
+    assert "Sources for answer 2 of 2: “What did the 2019 workshop recommend on return?”" in page_text(browser)
 
     likes = browser.find_elements(By.CSS_SELECTOR, '#chat button[aria-label="Like"]')
     browser.execute_script("arguments[0].click()", likes[-1])

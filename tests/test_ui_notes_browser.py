@@ -55,7 +55,8 @@ def test_an_annotation_typed_just_before_moving_its_quote_stays_on_that_quote_on
     first_box.send_keys("Chair was Norwegian")
     browser.execute_script(  # "↓ Down" of the first quote, clicked at once, while the keystrokes are in flight
         "[...document.querySelectorAll('.rag-note-entry')][0].querySelectorAll('button')[1].click()")
-    wait(browser, lambda d: "87 government delegates" in d.find_elements(By.CSS_SELECTOR, ".rag-note-item")[0].text)
+    first_item = "return document.querySelector('.rag-note-item')?.innerText || ''"  # read in one call: it re-renders
+    wait(browser, lambda d: "87 government delegates" in d.execute_script(first_item))
     shot(browser, "note-after-move", ("desktop",))
 
     markdown = _export_markdown(browser, "ui-note-race.md")

@@ -19,8 +19,13 @@ from rag.errors import IndexNotFoundError
 from rag.ingest import IngestProgress
 from rag.pipeline import Assistant
 from rag.settings import Settings
+from rag.types import Citation
 
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
+from .citation import locate
+from .citelinks import CSS as CITE_CSS
+from .citelinks import SCRIPT as CITE_SCRIPT
+from .citelinks import inline_sources, link_markers
 from .memory import SESSION_CAPACITY, limit_heap_growth
 from .notes import note_panel
 from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
@@ -35,25 +40,30 @@ EXAMPLES = [
     "What did the 2021 Friends of the Forum meeting discuss?",
 ]
 ASK_LABEL, BUSY_LABEL = "Ask", "Answering…"
-# Enter (or Ask) while an answer is coming is queued, not dropped (trigger_mode="always_last"), and says so at
-# once under the box; the notice goes when the queued question starts.
+# Enter (or Ask) while an answer is coming is queued, not dropped, and says so at once under the box: the
+# page holds the question until the current answer is complete, then sends it, so the two never run side by
+# side on the same session's state (which would lose one of the turns).
 QUEUE_NOTICE_JS = """
 (...args) => {
   const ask = document.querySelector('#ask');
-  if (ask && ask.innerText.includes('BUSY')) {
-    let note = document.querySelector('#queued-note');
-    if (!note) {
-      note = document.createElement('div');
-      note.id = 'queued-note';
-      note.setAttribute('role', 'status');
-      document.querySelector('#question').after(note);
-    }
-    note.textContent = 'Queued: your question will be asked as soon as the current answer is complete.';
-    const done = setInterval(() => {
-      if (!ask.innerText.includes('BUSY')) { note.remove(); clearInterval(done); }
-    }, 100);
+  const busy = () => ask && ask.innerText.includes('BUSY');
+  if (!busy()) return args;
+  let note = document.querySelector('#queued-note');
+  if (!note) {
+    note = document.createElement('div');
+    note.id = 'queued-note';
+    note.setAttribute('role', 'status');
+    document.querySelector('#question').after(note);
   }
-  return args;
+  note.textContent = 'Queued: your question will be asked as soon as the current answer is complete.';
+  return new Promise(resolve => {
+    const wait = setInterval(() => {
+      if (busy()) return;
+      clearInterval(wait);
+      note.remove();
+      resolve(args);
+    }, 50);
+  });
 }
 """.replace("BUSY", BUSY_LABEL)
 CONCURRENCY = 8
@@ -76,17 +86,29 @@ def _answer_turn(
         return
     pending = [{"role": "user", "content": chat_text(question)},
                {"role": "assistant", "content": "*Searching the reports…*"}]
-    yield "", chat_messages(turns) + pending, skip, skip, skip, gr.update(value=BUSY_LABEL)
+    yield "", chat_messages(assistant, turns) + pending, skip, skip, skip, gr.update(value=BUSY_LABEL)
     turn = ask_turn(assistant, question, history, make_filters(reports, years, places))
     turns = [*turns, turn]
-    yield skip, chat_messages(turns), next_history(history, turn), turns, turn, gr.update(value=ASK_LABEL)
+    yield (skip, chat_messages(assistant, turns), next_history(history, turn), turns, len(turns) - 1,
+           gr.update(value=ASK_LABEL))
 
 
-def chat_messages(turns: list[Turn]) -> list[dict[str, str]]:
-    """The chat as the Chatbot shows it: each turn's question and its answer (or the reason it was refused)."""
+def chat_messages(assistant: Assistant, turns: list[Turn]) -> list[dict[str, str]]:
+    """The chat as the Chatbot shows it: each turn's question and its answer (or the reason it was refused),
+    the answer's [n] markers linked to its source cards."""
+
+    def line(citation: Citation) -> str:
+        document = assistant.index.documents.get(citation.chunk.doc)
+        return locate(citation.chunk, document.paragraphs if document else ()).line
+
     messages = []
-    for turn in turns:
-        content = answer_markdown(turn.answer) if turn.answer else error_markdown(turn.error or "")
+    for i, turn in enumerate(turns):
+        if turn.answer is None:
+            content = error_markdown(turn.error or "")
+        else:
+            answer = turn.answer
+            content = answer_markdown(answer, lambda body, a=answer, i=i: link_markers(body, a, i, line))
+            content += inline_sources(answer, line)
         messages += [{"role": "user", "content": chat_text(turn.question)}, {"role": "assistant", "content": content}]
     return messages
 
@@ -100,7 +122,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
     with gr.Blocks(title="GFMD reports assistant") as demo:
         history = gr.State([])  # this session's standalone queries, oldest first
         turns = gr.State([])  # one Turn per question, aligned with the assistant messages
-        latest = gr.State(None)  # the Turn whose sources are shown
+        shown = gr.State(None)  # index of the turn whose sources are shown
         note = gr.State(BriefingNote())
         note_version = gr.State(0)
 
@@ -125,9 +147,19 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                     f_places = gr.Dropdown(places, multiselect=True, label="Place", elem_id="filter-place")
             with gr.Column(scale=4), gr.Tabs():
                 with gr.Tab("Sources", id="sources"):
-                    sources_panel(assistant, latest, note, note_version)
+                    sources_panel(assistant, demo, turns, shown, note, note_version)
                 with gr.Tab("Briefing note", id="note", elem_id="note-tab"):
                     note_panel(assistant, demo, note, note_version)
+
+        cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
+
+        def show_answer(request: str, session: list[Turn]) -> Any:
+            """A click on an answer ("k::nonce") or on its marker ("k:n:nonce") shows that answer's sources."""
+            answer, _, _ = (request or "").partition(":")
+            return int(answer) if answer.isdigit() and int(answer) < len(session) else gr.skip()
+
+        cite_request.change(show_answer, [cite_request, turns], [shown], api_visibility="private",
+                           show_progress="hidden")
 
         def current_choices() -> tuple[Any, ...]:  # a page opened after `rag ingest` lists the new reports
             return tuple(gr.update(choices=c) for c in filter_choices(assistant))
@@ -135,7 +167,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         demo.load(current_choices, None, [f_reports, f_years, f_places], api_visibility="private")
 
         chat_inputs = [question, history, turns, f_reports, f_years, f_places]
-        chat_outputs = [question, chatbot, history, turns, latest, send]
+        chat_outputs = [question, chatbot, history, turns, shown, send]
 
         def chat(*args: Any) -> Iterator[tuple[Any, ...]]:
             yield from _answer_turn(assistant, *args)
@@ -145,9 +177,9 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         send.click(chat, chat_inputs, chat_outputs, **asking)
         question.submit(chat, chat_inputs, chat_outputs, **asking)
         examples.load_input_event.then(chat, chat_inputs, chat_outputs, **asking)  # a click asks the example
-        new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, latest, question],
+        new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, shown, question],
                        api_visibility="private")
-        chatbot.clear(lambda: ([], [], None), None, [history, turns, latest], api_visibility="private")
+        chatbot.clear(lambda: ([], [], None), None, [history, turns, shown], api_visibility="private")
 
         def feedback(turns_so_far: list[Turn], data: gr.LikeData) -> None:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -170,7 +202,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         api_button.click(api_ask, [api_question, history], [api_answer, history], api_name="ask")
         reset_button = gr.Button(visible=False)
-        reset_button.click(lambda: ([], [], None), None, [history, turns, latest], api_name="reset")
+        reset_button.click(lambda: ([], [], None), None, [history, turns, shown], api_name="reset")
     return demo
 
 
@@ -183,8 +215,9 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
     limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS, theme=THEME,
-                allowed_paths=pdfs, footer_links=["api"], quiet=True, state_session_capacity=SESSION_CAPACITY)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS + CITE_CSS, theme=THEME,
+                head=CITE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
+                state_session_capacity=SESSION_CAPACITY)
 
 
 def terminal_progress() -> IngestProgress:

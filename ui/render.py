@@ -85,10 +85,10 @@ def chat_text(text: str) -> str:
     return html.escape(safe, quote=False).replace("$", "&#36;")
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message for an answer."""
+def answer_markdown(answer: Answer, markers: Callable[[str], str] | None = None) -> str:
+    """The chat message for an answer; `markers` turns the escaped [n] markers into links (bold otherwise)."""
     body = chat_text(answer.text)
-    body = _MARKER.sub(r"**[\1]**", body)
+    body = markers(body) if markers else _MARKER.sub(r"**[\1]**", body)
     lines = []
     if answer.query.strip() != answer.question.strip():
         lines.append(f"*Searched as:* “{chat_text(answer.query)}”\n")
@@ -145,11 +145,13 @@ def context_html(paragraphs: Sequence[Paragraph], chunk: Chunk, start: int, end:
 def card_html(
     label: str, chunk: Chunk, start: int, end: int, corpus: Path,
     context: Callable[[str, int, int], Sequence[Paragraph]], locator: Locator, nearest: bool = False,
+    anchor: str = "",
 ) -> str:
     """A source card: report, locator, the paragraph with the quote highlighted, and its context."""
     paragraph = next(iter(context(chunk.chunk_id, 0, 0)), None) or chunk
+    anchor_id = f' id="{esc(anchor)}"' if anchor else ""
     return (
-        f'<div class="rag-card{" rag-nearest" if nearest else ""}" data-chunk="{esc(chunk.chunk_id)}">'
+        f'<div class="rag-card{" rag-nearest" if nearest else ""}"{anchor_id} data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="rag-card-head"><span class="rag-n">{esc(label)}</span>{esc(chunk.title)}</div>'
         f'<div class="rag-meta">{meta_html(chunk, corpus, locator)}</div>'
         f'<div class="rag-para">{highlighted(paragraph, start, end)}</div>'
@@ -157,9 +159,10 @@ def card_html(
     )
 
 
-def asked_html(answer: Answer) -> str:
-    """Which question the cards belong to (the standalone query when it was rewritten)."""
-    return f'<div class="rag-asked">Sources for: “{esc(answer.query)}”</div>'
+def asked_html(answer: Answer, number: int = 1, of: int = 1) -> str:
+    """Which question the cards belong to (the standalone query when it was rewritten), and which answer."""
+    which = f" answer {number} of {of}" if of > 1 else ""
+    return f'<div class="rag-asked" data-answer="{number - 1}">Sources for{which}: “{esc(answer.query)}”</div>'
 
 
 def abstention_banner(answer: Answer) -> str:
