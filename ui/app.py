@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from .citation import locate
 from .citelinks import CSS as CITE_CSS
 from .citelinks import SCRIPT as CITE_SCRIPT
 from .citelinks import inline_sources, link_markers
+from .filters import CSS as FILTER_CSS
+from .filters import filter_chips, filtered_decline, panel_label
 from .memory import SESSION_CAPACITY, limit_heap_growth
 from .notes import note_panel
 from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
@@ -66,6 +69,7 @@ QUEUE_NOTICE_JS = """
   });
 }
 """.replace("BUSY", BUSY_LABEL)
+STYLES = CSS + CITE_CSS + FILTER_CSS
 CONCURRENCY = 8
 CHAT_HEIGHT = 360  # at 1366x900 the question box, filters and examples all fit above the fold
 
@@ -107,6 +111,8 @@ def chat_messages(assistant: Assistant, turns: list[Turn]) -> list[dict[str, str
             content = error_markdown(turn.error or "")
         else:
             answer = turn.answer
+            if answer.abstained and turn.filters:  # the filter, not the reports, may be why
+                answer = replace(answer, text=filtered_decline(turn.filters, answer.reason))
             content = answer_markdown(answer, lambda body, a=answer, i=i: link_markers(body, a, i, line))
             content += inline_sources(answer, line)
         messages += [{"role": "user", "content": chat_text(turn.question)}, {"role": "assistant", "content": content}]
@@ -131,8 +137,13 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                         "paragraph and page. When the reports do not answer, it says so and shows the nearest "
                         "passages.")
             new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm", scale=0)
+        menu = {"multiselect": True, "render": False, "elem_classes": ["rag-filter-menu"]}
+        f_reports = gr.Dropdown(titles, label="Report", elem_id="filter-report", **menu)
+        f_years = gr.Dropdown(years, label="Year", elem_id="filter-year", **menu)
+        f_places = gr.Dropdown(places, label="Place", elem_id="filter-place", **menu)
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
+                filter_chips({"report": f_reports, "year": f_years, "place": f_places})
                 chatbot = gr.Chatbot(label="Conversation", height=CHAT_HEIGHT, elem_id="chat", latex_delimiters=[],
                                      buttons=["copy"], feedback_options=("Like", "Dislike"),
                                      placeholder="Ask a question about the GFMD reports.")
@@ -141,10 +152,10 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                                           elem_id="question", max_lines=4, submit_btn=False)
                     send = gr.Button(ASK_LABEL, variant="primary", scale=1, elem_id="ask")
                 examples = gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
-                with gr.Accordion("Filters", open=False), gr.Row():
-                    f_reports = gr.Dropdown(titles, multiselect=True, label="Report", elem_id="filter-report")
-                    f_years = gr.Dropdown(years, multiselect=True, label="Year", elem_id="filter-year")
-                    f_places = gr.Dropdown(places, multiselect=True, label="Place", elem_id="filter-place")
+                with gr.Accordion("Filters", open=False, elem_id="filters") as filters_panel, gr.Row():
+                    f_reports.render()
+                    f_years.render()
+                    f_places.render()
             with gr.Column(scale=4), gr.Tabs():
                 with gr.Tab("Sources", id="sources"):
                     sources_panel(assistant, demo, turns, shown, note, note_version)
@@ -160,6 +171,10 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         cite_request.change(show_answer, [cite_request, turns], [shown], api_visibility="private",
                            show_progress="hidden")
+
+        for menu_box in (f_reports, f_years, f_places):
+            menu_box.change(lambda r, y, p: gr.update(label=panel_label(r, y, p)), [f_reports, f_years, f_places],
+                            [filters_panel], api_visibility="private", show_progress="hidden")
 
         def current_choices() -> tuple[Any, ...]:  # a page opened after `rag ingest` lists the new reports
             return tuple(gr.update(choices=c) for c in filter_choices(assistant))
@@ -215,7 +230,7 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
     limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS + CITE_CSS, theme=THEME,
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=STYLES, theme=THEME,
                 head=CITE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
                 state_session_capacity=SESSION_CAPACITY)
 

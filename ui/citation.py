@@ -14,7 +14,7 @@ MAX_SECTION = 48  # characters of a heading kept in the line (extraction can mak
 MAX_TITLE = 48
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:-") + "…"
 
@@ -24,7 +24,7 @@ def short_report(title: str, year: int | None, place: str | None) -> str:
     lowered = title.lower()
     kind = next((k for k in _KINDS if re.search(rf"\b{k}\b", lowered)), None)
     if kind is None or not (year or place):
-        return _clip(title, MAX_TITLE)
+        return clip(title, MAX_TITLE)
     return " ".join(str(p) for p in (year, place, kind) if p)
 
 
@@ -56,11 +56,11 @@ def locate(chunk: Chunk, paragraphs: Sequence[Paragraph]) -> Locator:
     report = short_report(chunk.title, chunk.year, chunk.place)
     index = chunk.paragraph_index
     if not 0 <= index < len(paragraphs):
-        section = _clip(chunk.section[-1], MAX_SECTION) if chunk.section else None
+        section = clip(chunk.section[-1], MAX_SECTION) if chunk.section else None
         return Locator(report, section, _para(chunk.paragraph), chunk.page)
     paragraph = paragraphs[index]
     heading = _nearest_heading(paragraphs, index)
-    section = _clip(paragraphs[heading].text, MAX_SECTION) if heading is not None and heading != index else None
+    section = clip(paragraphs[heading].text, MAX_SECTION) if heading is not None and heading != index else None
     where = _para(paragraph.number or chunk.paragraph)
     if where is None and paragraph.kind != "heading":
         first = 0 if heading is None else heading + 1

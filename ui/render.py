@@ -165,9 +165,12 @@ def asked_html(answer: Answer, number: int = 1, of: int = 1) -> str:
     return f'<div class="rag-asked" data-answer="{number - 1}">Sources for{which}: “{esc(answer.query)}”</div>'
 
 
-def abstention_banner(answer: Answer) -> str:
+def abstention_banner(answer: Answer, scope: str | None = None) -> str:
+    """Why the answer was declined; under a filter (`scope`, e.g. "the 2019 reports") it names the filter."""
+    where = (f"No passage in {esc(scope)} answers this question (try again without the filter): " if scope
+             else "The reports do not answer this question: ")
     return (
-        '<div class="rag-banner"><b>Not an answer.</b> The reports do not answer this question: '
+        f'<div class="rag-banner"><b>Not an answer.</b> {where}'
         f"{esc(answer.reason)} The passages below are the nearest the search found; "
         "none of them answers the question.</div>"
     )

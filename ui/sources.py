@@ -11,6 +11,7 @@ from rag.types import Chunk
 from .chat import Turn
 from .citation import Locator, locate
 from .citelinks import card_anchor
+from .filters import scope
 from .notes import NOTE_EVENTS, add_to_note
 from .render import abstention_banner, asked_html, card_html
 
@@ -40,7 +41,8 @@ def sources_panel(
         answer = current.answer
         gr.HTML(asked_html(answer, index + 1, len(session)))
         if answer.abstained:
-            gr.HTML(abstention_banner(answer), elem_id="not-an-answer")
+            where = scope(current.filters) if current.filters else None
+            gr.HTML(abstention_banner(answer, where), elem_id="not-an-answer")
             for hit in answer.passages:
                 c = hit.chunk
                 with gr.Group():
