@@ -43,7 +43,8 @@ def test_clicking_a_marker_of_an_older_answer_shows_that_answers_card_highlighte
     first_cards = len(browser.find_elements(By.CSS_SELECTOR, ".rag-card"))
     assert first_cards >= 2, "the test needs an answer with a [2] marker"
     ask(browser, SECOND)
-    assert not browser.find_elements(By.CSS_SELECTOR, "#src-0-2")  # the latest answer's sources are shown
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#src-1-1"))  # the latest answer's sources are shown
+    assert not browser.find_elements(By.CSS_SELECTOR, "#src-0-2")
 
     _marker(browser, 0, 2).click()
     card = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#src-0-2.rag-flash"))

@@ -30,7 +30,18 @@ from .citelinks import inline_sources, link_markers
 from .filters import CSS as FILTER_CSS
 from .filters import filter_chips, filtered_decline, panel_label
 from .memory import SESSION_CAPACITY, limit_heap_growth
-from .notes import note_panel
+from .notes import note_panel, notes_menu_update
+from .persist import (
+    LEAVE_SCRIPT,
+    Notebook,
+    browser_secret,
+    load_conversation,
+    load_notebook,
+    new_browser_id,
+    save_conversation,
+    save_notebook,
+    valid_id,
+)
 from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
 from .sources import sources_panel
 
@@ -129,8 +140,11 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         history = gr.State([])  # this session's standalone queries, oldest first
         turns = gr.State([])  # one Turn per question, aligned with the assistant messages
         shown = gr.State(None)  # index of the turn whose sources are shown
-        note = gr.State(BriefingNote())
+        note = gr.State(BriefingNote())  # the open note
         note_version = gr.State(0)
+        notebook = gr.State(Notebook())  # every note of this browser
+        root = settings.paths.index
+        browser_id = gr.BrowserState(None, storage_key="gfmd-rag-browser", secret=browser_secret(root))
 
         with gr.Row(elem_id="app-header"):
             gr.Markdown("## GFMD reports assistant\nAnswers quote the reports verbatim and cite report, section, "
@@ -160,7 +174,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                 with gr.Tab("Sources", id="sources"):
                     sources_panel(assistant, demo, turns, shown, note, note_version)
                 with gr.Tab("Briefing note", id="note", elem_id="note-tab"):
-                    note_panel(assistant, demo, note, note_version)
+                    note_title, notes_menu = note_panel(assistant, demo, note, note_version, notebook)
 
         cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
 
@@ -180,6 +194,25 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
             return tuple(gr.update(choices=c) for c in filter_choices(assistant))
 
         demo.load(current_choices, None, [f_reports, f_years, f_places], api_visibility="private")
+
+        def restore(known: str | None, version: int) -> tuple[Any, ...]:
+            """On (re)load: this browser's saved conversation and notes, or a new id for a new browser."""
+            if not valid_id(known):
+                known = new_browser_id()
+            chat = load_conversation(root, known)
+            book = load_notebook(root, known)
+            shown_index = len(chat.turns) - 1 if chat.turns else None
+            turns_now = list(chat.turns)
+            return (known, turns_now, list(chat.history), shown_index, chat_messages(assistant, turns_now),
+                    book, book.open_note, version + 1, book.open_note.title, notes_menu_update(book))
+
+        demo.load(restore, [browser_id, note_version],
+                  [browser_id, turns, history, shown, chatbot, notebook, note, note_version, note_title, notes_menu],
+                  api_visibility="private")
+        turns.change(lambda b, t, h: valid_id(b) and save_conversation(root, b, t, h), [browser_id, turns, history],
+                     None, api_visibility="private")
+        notebook.change(lambda b, book: valid_id(b) and save_notebook(root, b, book), [browser_id, notebook], None,
+                        api_visibility="private")
 
         chat_inputs = [question, history, turns, f_reports, f_years, f_places]
         chat_outputs = [question, chatbot, history, turns, shown, send]
@@ -231,7 +264,7 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=STYLES, theme=THEME,
-                head=CITE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
+                head=CITE_SCRIPT + LEAVE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
                 state_session_capacity=SESSION_CAPACITY)
 
 

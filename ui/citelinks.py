@@ -94,12 +94,16 @@ SCRIPT = """
     if (n === '') return;
     const id = `src-${answer}-${n}`;
     const started = Date.now();
-    const reveal = () => {
+    let shown = false;
+    const reveal = () => {  // the panel may be redrawn more than once: keep the card marked for a moment
       const card = document.getElementById(id);
-      if (!card) { if (Date.now() - started < 8000) setTimeout(reveal, 50); return; }
-      document.querySelectorAll('.rag-card.rag-flash').forEach(c => c.classList.remove('rag-flash'));
-      card.classList.add('rag-flash');
-      card.scrollIntoView({block: 'center'});
+      if (card && !card.classList.contains('rag-flash')) {
+        document.querySelectorAll('.rag-card.rag-flash').forEach(c => c.classList.remove('rag-flash'));
+        card.classList.add('rag-flash');
+        card.scrollIntoView({block: 'center'});
+        shown = true;
+      }
+      if (Date.now() - started < (shown ? 3000 : 8000)) setTimeout(reveal, 50);
     };
     reveal();
   };

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
 from rag.briefing import BriefingNote, NoteItem, reverify, to_docx, to_markdown
 from rag.pipeline import Assistant
 
+from .persist import Notebook
 from .render import note_item_html, note_summary
 
 # Every event that changes a note runs alone, in the order it was sent: an annotation typed just before a
@@ -49,10 +52,40 @@ def export_note(assistant: Assistant, note: BriefingNote, fmt: str) -> tuple[str
     return str(path), f"Exported **{fmt.upper()}**. {status}"
 
 
-def note_panel(assistant: Assistant, demo: gr.Blocks, note: gr.State, version: gr.State) -> None:
-    """Build the panel inside the current layout. `version` changes only when the list's shape changes,
-    so typing an annotation never re-renders (and never steals focus from) the text box."""
+def notes_menu_update(book: Notebook) -> dict[str, Any]:
+    """The "Saved notes" menu: every note of this browser, the open one selected."""
+    choices = [(f"{i + 1}. {n.title} ({len(n)} quote{'s' if len(n) != 1 else ''})", i)
+               for i, n in enumerate(book.notes)]
+    return gr.update(choices=choices, value=book.current)
+
+
+def note_panel(
+    assistant: Assistant, demo: gr.Blocks, note: gr.State, version: gr.State, notebook: gr.State
+) -> tuple[gr.Textbox, gr.Dropdown]:
+    """Build the panel inside the current layout; returns the title box and the notes menu (restored on load).
+    `version` changes only when the list's shape changes, so typing an annotation never re-renders (or steals
+    focus from) its box."""
+    with gr.Row(elem_id="notes-bar"):
+        menu = gr.Dropdown(label="Saved notes", choices=[("1. Briefing note (0 quotes)", 0)], value=0,
+                           elem_id="notes-menu", scale=3)
+        new_note = gr.Button("New note", size="sm", elem_id="new-note", scale=1)
     title = gr.Textbox(label="Note title", value="Briefing note", elem_id="note-title")
+
+    def keep(n: BriefingNote, book: Notebook) -> tuple[Notebook, dict[str, Any]]:
+        book = book.with_open(n)
+        return book, notes_menu_update(book)
+
+    def open_note(index: int, book: Notebook, v: int) -> tuple[Any, ...]:
+        book = replace(book, current=index if 0 <= index < len(book.notes) else book.current)
+        return book, book.open_note, v + 1, book.open_note.title
+
+    def start_note(book: Notebook, v: int) -> tuple[Any, ...]:
+        book = Notebook((*book.notes, BriefingNote()), len(book.notes))
+        return book, book.open_note, v + 1, book.open_note.title, notes_menu_update(book)
+
+    note.change(keep, [note, notebook], [notebook, menu], **NOTE_EVENTS)
+    menu.input(open_note, [menu, notebook, version], [notebook, note, version, title], **NOTE_EVENTS)
+    new_note.click(start_note, [notebook, version], [notebook, note, version, title, menu], **NOTE_EVENTS)
     title.input(lambda t, n: n.retitle(t), [title, note], [note], trigger_mode="always_last", **NOTE_EVENTS)
 
     @gr.render(inputs=[note], triggers=[version.change, demo.load])
@@ -85,3 +118,4 @@ def note_panel(assistant: Assistant, demo: gr.Blocks, note: gr.State, version: g
     file = gr.File(label="Download", interactive=False, elem_id="export-file")
     docx_btn.click(lambda n: export_note(assistant, n, "docx"), [note], [file, status], **NOTE_EVENTS)
     md_btn.click(lambda n: export_note(assistant, n, "md"), [note], [file, status], **NOTE_EVENTS)
+    return title, menu
