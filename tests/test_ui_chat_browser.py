@@ -90,6 +90,11 @@ def test_on_first_load_the_examples_and_new_conversation_are_in_view(browser: We
     height, new_conversation, last_example = bottoms
     assert new_conversation <= height and last_example <= height, bottoms
     shot(browser, "first-load")
+    for size in ("desktop", "phone"):  # the button's label is never cut off
+        browser.set_window_size(*SIZES[size])
+        widths = browser.execute_script(
+            "const b = document.querySelector('#new-conversation'); return [b.scrollWidth, b.clientWidth]")
+        assert widths[0] <= widths[1], (size, widths)
 
 
 def test_add_to_note_looks_like_a_button(browser: WebDriver) -> None:

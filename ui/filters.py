@@ -74,7 +74,7 @@ def filter_chips(dropdowns: dict[str, gr.Dropdown]) -> None:
 
 CSS = """
 #active-filters {gap: 6px; flex-wrap: wrap; align-items: center; margin-bottom: 4px;}
-#active-filters > * {flex: 0 1 auto; min-width: 0;}
+#active-filters > * {flex: 0 1 auto !important; width: auto !important; min-width: 0 !important;}
 .rag-chips-label {font-size: 0.9em; font-weight: 600;}
 button.rag-chip {border: 1px solid var(--color-accent); border-radius: 999px; color: var(--color-accent);
                  background: var(--color-accent-soft); max-width: 22em; white-space: nowrap; overflow: hidden;

@@ -173,7 +173,7 @@ LEAVE_SCRIPT = """
   window.addEventListener('beforeunload', e => {
     const ask = document.querySelector('#ask');
     const answering = ask && ask.innerText.includes('Answering');
-    if (answering || Date.now() - lastEdit < 1500) { e.preventDefault(); e.returnValue = ''; }
+    if (answering || Date.now() - lastEdit < 3000) { e.preventDefault(); e.returnValue = ''; }
   });
 })();
 </script>

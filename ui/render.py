@@ -68,9 +68,11 @@ button.rag-add {border: 1px solid var(--color-accent); color: var(--color-accent
 button.rag-add:hover, button.rag-add:focus-visible {background: var(--color-accent); color: white;}
 #queued-note {margin: 4px 2px; padding: 4px 8px; border-left: 3px solid var(--color-accent); font-size: 0.9em;
               color: var(--body-text-color);}
-#app-header {align-items: center;}
+#app-header {align-items: center; flex-wrap: wrap;}
 #app-header > * {min-width: 0;}
-#new-conversation {flex-grow: 0; white-space: nowrap;}
+#new-conversation {flex: 0 0 auto; width: auto; min-width: max-content; white-space: nowrap;
+                   border: 1px solid var(--color-accent); color: var(--color-accent); font-weight: 600;
+                   background: var(--background-fill-primary);}
 """
 
 
