@@ -13,6 +13,10 @@ from .records import section_label
 from .types import Chunk, Citation, Hit, Quote
 
 UNVERIFIED = "⚠ could not be re-verified against the current index"
+AUTHOR = "GFMD reports assistant"
+# Corpus text and annotations are data: in Markdown, `<` and `&` become entities (so no tag or entity from a
+# report is live in a renderer; a lone `>` opens nothing) and link brackets are escaped; the words stay readable.
+_MD_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", "[": "\\[", "]": "\\]"})
 
 
 class Verifier(Protocol):
@@ -114,6 +118,23 @@ class BriefingNote:
         items[index] = replace(items[index], annotation=annotation.strip())
         return replace(self, items=tuple(items))
 
+    def position(self, key: tuple[str, int, int]) -> int | None:
+        """Where the quote with this key is now (None once removed): UI events address quotes by key, so an
+        event that arrives after a reorder still reaches the quote it was made for."""
+        return next((i for i, item in enumerate(self.items) if item.key == key), None)
+
+    def annotate_key(self, key: tuple[str, int, int], annotation: str) -> BriefingNote:
+        index = self.position(key)
+        return self if index is None else self.annotate(index, annotation)
+
+    def move_key(self, key: tuple[str, int, int], step: int) -> BriefingNote:
+        index = self.position(key)
+        return self if index is None else self.move(index, step)
+
+    def remove_key(self, key: tuple[str, int, int]) -> BriefingNote:
+        index = self.position(key)
+        return self if index is None else self.remove(index)
+
     def retitle(self, title: str) -> BriefingNote:
         return replace(self, title=title.strip() or "Briefing note")
 
@@ -169,25 +190,43 @@ def _today(date: dt.date | None) -> str:
     return (date or dt.date.today()).isoformat()
 
 
+def md_text(text: str) -> str:
+    """Corpus or user text made inert in Markdown while still reading as the same words."""
+    return text.translate(_MD_ENTITIES)
+
+
 def _md_quote(text: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+    return "\n".join("> " + line if line.strip() else ">" for line in md_text(text).splitlines())
 
 
 def to_markdown(note: BriefingNote, checked: Sequence[CheckedItem], date: dt.date | None = None) -> str:
     """The note as Markdown: title, date, each quote as a block quote with citation and annotation, sources."""
-    lines = [f"# {note.title}", "", f"Date: {_today(date)}", ""]
+    lines = [f"# {md_text(note.title)}", "", f"Date: {_today(date)}", ""]
     for n, check in enumerate(checked, 1):
         item = check.item
         lines.append(f"## Quote {n}")
         lines.append("")
         if not check.verified:
-            lines += [f"**{UNVERIFIED}:** {check.problem}", ""]
-        lines += [_md_quote(item.text), "", f"— {item.citation}", ""]
+            lines += [f"**{UNVERIFIED}:** {md_text(check.problem or '')}", ""]
+        lines += [_md_quote(item.text), "", f"— {md_text(item.citation)}", ""]
         if item.annotation:
-            lines += [f"*Note:* {item.annotation}", ""]
+            lines += [f"*Note:* {md_text(item.annotation)}", ""]
     lines += ["## Sources", ""]
-    lines += [f"- {s.label}" for s in sources(note)] or ["- (none)"]
+    lines += [f"- {md_text(s.label)}" for s in sources(note)] or ["- (none)"]
     return "\n".join(lines) + "\n"
+
+
+def _core_properties(word: object, title: str, date: dt.date | None) -> None:
+    """The document's own title, author and dates, not the python-docx template's (empty title, 2013)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    when = dt.datetime.combine(date, dt.time()) if date else now
+    props = word.core_properties  # type: ignore[attr-defined]
+    props.title = title
+    props.author = props.last_modified_by = AUTHOR
+    props.created = props.modified = when
+    props.revision = 1
+    props.subject = "Quotes from GFMD reports, re-verified at export"
+    props.keywords = props.comments = props.category = ""
 
 
 def to_docx(note: BriefingNote, checked: Sequence[CheckedItem], path: Path, date: dt.date | None = None) -> Path:
@@ -196,11 +235,12 @@ def to_docx(note: BriefingNote, checked: Sequence[CheckedItem], path: Path, date
     from docx.shared import RGBColor
 
     word = WordDocument()
+    _core_properties(word, note.title, date)
     word.add_heading(note.title, level=0)
     word.add_paragraph(f"Date: {_today(date)}")
     for n, check in enumerate(checked, 1):
         item = check.item
-        word.add_heading(f"Quote {n}", level=2)
+        word.add_heading(f"Quote {n}", level=1)
         if not check.verified:
             run = word.add_paragraph().add_run(f"{UNVERIFIED}: {check.problem}")
             run.bold = True

@@ -114,3 +114,41 @@ def test_a_quote_from_a_report_no_longer_indexed_is_flagged(tiny_assistant, item
     gone = replace(items[0], doc="removed-report.txt")
     (checked,) = reverify(BriefingNote().add(gone), tiny_assistant)
     assert not checked.verified and "no longer in the index" in (checked.problem or "")
+
+
+def test_docx_export_carries_its_own_core_properties_and_one_heading_level_for_quotes_and_sources(
+    tiny_assistant, items, tmp_path
+) -> None:
+    a, b, _ = items
+    note = BriefingNote(title="Labour mobility brief").add(a).add(b)
+    word = WordDocument(str(to_docx(note, reverify(note, tiny_assistant), tmp_path / "brief.docx", date=DAY)))
+    props = word.core_properties
+    assert props.title == "Labour mobility brief"
+    assert props.author == props.last_modified_by == "GFMD reports assistant"
+    assert props.created == props.modified == dt.datetime(2024, 5, 17, tzinfo=dt.UTC)
+    assert props.revision == 1 and not props.comments and not props.keywords
+    headings = {p.text: p.style.name for p in word.paragraphs if p.style.name.startswith(("Heading", "Title"))}
+    assert headings == {"Labour mobility brief": "Title", "Quote 1": "Heading 1", "Quote 2": "Heading 1",
+                        "Sources": "Heading 1"}
+
+
+def test_markdown_export_keeps_markup_from_reports_and_annotations_inert_but_readable(tiny_assistant) -> None:
+    (payload,) = [NoteItem.from_hit(h) for h in tiny_assistant.search("unsafe web forms abused", k=1)]
+    assert "<script>alert('x')</script>" in payload.text
+    annotation = '<img src=x onerror="alert(1)"> [x](javascript:alert(1))'
+    note = BriefingNote(title="<b>Forms</b> & co").add(payload).annotate(0, annotation)
+    text = to_markdown(note, reverify(note, tiny_assistant), date=DAY)
+    assert "<" not in text
+    assert "&lt;script>alert('x')&lt;/script>" in text
+    assert "*Note:* &lt;img src=x onerror=\"alert(1)\"> \\[x\\](javascript:alert(1))" in text
+    assert text.startswith("# &lt;b>Forms&lt;/b> &amp; co\n")
+
+
+def test_notes_address_quotes_by_key_so_a_late_event_after_a_reorder_reaches_its_quote(items) -> None:
+    a, b, _ = items
+    note = BriefingNote().add(a).add(b)
+    moved = note.move_key(a.key, 1)
+    annotated = moved.annotate_key(a.key, "about the chair")
+    assert [(i.key, i.annotation) for i in annotated.items] == [(b.key, ""), (a.key, "about the chair")]
+    assert annotated.remove_key(a.key).items == (b,)
+    assert annotated.remove_key(a.key).annotate_key(a.key, "late") == annotated.remove_key(a.key)  # gone: no-op

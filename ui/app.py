@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,29 @@ from rag.errors import IndexNotFoundError
 from rag.ingest import IngestProgress
 from rag.pipeline import Assistant
 from rag.settings import Settings
+from rag.types import Citation
 
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
+from .citation import locate
+from .citelinks import CSS as CITE_CSS
+from .citelinks import SCRIPT as CITE_SCRIPT
+from .citelinks import inline_sources, link_markers
+from .filters import CSS as FILTER_CSS
+from .filters import filter_chips, filtered_decline, panel_label
 from .memory import SESSION_CAPACITY, limit_heap_growth
-from .notes import note_panel
-from .render import CSS, answer_markdown, chat_text, error_markdown, words_stream
+from .notes import note_panel, notes_menu_update
+from .persist import (
+    LEAVE_SCRIPT,
+    Notebook,
+    browser_secret,
+    load_conversation,
+    load_notebook,
+    new_browser_id,
+    save_conversation,
+    save_notebook,
+    valid_id,
+)
+from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
 from .sources import sources_panel
 
 log = logging.getLogger(__name__)
@@ -35,37 +53,81 @@ EXAMPLES = [
     "What was recommended on fair recruitment?",
     "What did the 2021 Friends of the Forum meeting discuss?",
 ]
-STREAM_PAUSE_S = 0.03  # between streamed word groups: visible streaming, negligible total delay
+ASK_LABEL, BUSY_LABEL = "Ask", "Answering…"
+# Enter (or Ask) while an answer is coming is queued, not dropped, and says so at once under the box: the
+# page holds the question until the current answer is complete, then sends it, so the two never run side by
+# side on the same session's state (which would lose one of the turns).
+QUEUE_NOTICE_JS = """
+(...args) => {
+  const ask = document.querySelector('#ask');
+  const busy = () => ask && ask.innerText.includes('BUSY');
+  if (!busy()) return args;
+  let note = document.querySelector('#queued-note');
+  if (!note) {
+    note = document.createElement('div');
+    note.id = 'queued-note';
+    note.setAttribute('role', 'status');
+    document.querySelector('#question').after(note);
+  }
+  note.textContent = 'Queued: your question will be asked as soon as the current answer is complete.';
+  return new Promise(resolve => {
+    const wait = setInterval(() => {
+      if (busy()) return;
+      clearInterval(wait);
+      note.remove();
+      resolve(args);
+    }, 50);
+  });
+}
+""".replace("BUSY", BUSY_LABEL)
+STYLES = CSS + CITE_CSS + FILTER_CSS
 CONCURRENCY = 8
+CHAT_HEIGHT = 360  # at 1366x900 the question box, filters and examples all fit above the fold
 
 
-def _stream_turn(
-    assistant: Assistant, question: str, messages: list[dict[str, Any]], history: list[str],
-    turns: list[Turn], reports: list[str], years: list[str], places: list[str],
+def _answer_turn(
+    assistant: Assistant, question: str, history: list[str], turns: list[Turn],
+    reports: list[str], years: list[str], places: list[str],
 ) -> Iterator[tuple[Any, ...]]:
-    """Chat handler: show the question, ask, then stream the answer a few words at a time."""
+    """Chat handler: show the question at once, then the whole answer when it is ready.
+
+    The answer is composed in one piece from verified quotes, so nothing is released word by word: the
+    message says it is searching, and the Ask button says "Answering…", until the answer is there. The chat
+    is redrawn from this session's turns (server-side state), never from the messages the page sent: a
+    question queued while another was answered must not write over that answer."""
     skip = gr.skip()
     if not (question or "").strip():
-        yield skip, skip, skip, skip, skip
+        yield skip, skip, skip, skip, skip, skip
         return
-    messages = [*messages, {"role": "user", "content": chat_text(question)},
-                {"role": "assistant", "content": "*Searching the reports…*"}]
-    yield "", messages, skip, skip, skip
+    pending = [{"role": "user", "content": chat_text(question)},
+               {"role": "assistant", "content": "*Searching the reports…*"}]
+    yield "", chat_messages(assistant, turns) + pending, skip, skip, skip, gr.update(value=BUSY_LABEL)
     turn = ask_turn(assistant, question, history, make_filters(reports, years, places))
     turns = [*turns, turn]
-    if turn.answer is None:
-        messages[-1] = {"role": "assistant", "content": error_markdown(turn.error or "")}
-        yield skip, messages, history, turns, turn
-        return
-    for i, shown in enumerate(words_stream(turn.answer.text)):
-        messages[-1] = {"role": "assistant", "content": answer_markdown(turn.answer, shown)}
-        if i == 0:  # the source cards render while the rest of the answer streams
-            yield skip, messages, next_history(history, turn), turns, turn
+    yield (skip, chat_messages(assistant, turns), next_history(history, turn), turns, len(turns) - 1,
+           gr.update(value=ASK_LABEL))
+
+
+def chat_messages(assistant: Assistant, turns: list[Turn]) -> list[dict[str, str]]:
+    """The chat as the Chatbot shows it: each turn's question and its answer (or the reason it was refused),
+    the answer's [n] markers linked to its source cards."""
+
+    def line(citation: Citation) -> str:
+        document = assistant.index.documents.get(citation.chunk.doc)
+        return locate(citation.chunk, document.paragraphs if document else ()).line
+
+    messages = []
+    for i, turn in enumerate(turns):
+        if turn.answer is None:
+            content = error_markdown(turn.error or "")
         else:
-            yield skip, messages, skip, skip, skip
-            time.sleep(STREAM_PAUSE_S)
-    messages[-1] = {"role": "assistant", "content": answer_markdown(turn.answer)}
-    yield skip, messages, skip, skip, skip
+            answer = turn.answer
+            if answer.abstained and turn.filters:  # the filter, not the reports, may be why
+                answer = replace(answer, text=filtered_decline(turn.filters, answer.reason))
+            content = answer_markdown(answer, lambda body, a=answer, i=i: link_markers(body, a, i, line))
+            content += inline_sources(answer, line)
+        messages += [{"role": "user", "content": chat_text(turn.question)}, {"role": "assistant", "content": content}]
+    return messages
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_file: Path | None = None) -> gr.Blocks:
@@ -77,49 +139,95 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
     with gr.Blocks(title="GFMD reports assistant") as demo:
         history = gr.State([])  # this session's standalone queries, oldest first
         turns = gr.State([])  # one Turn per question, aligned with the assistant messages
-        latest = gr.State(None)  # the Turn whose sources are shown
-        note = gr.State(BriefingNote())
+        shown = gr.State(None)  # index of the turn whose sources are shown
+        note = gr.State(BriefingNote())  # the open note
         note_version = gr.State(0)
+        notebook = gr.State(Notebook())  # every note of this browser
+        root = settings.paths.index
+        browser_id = gr.BrowserState(None, storage_key="gfmd-rag-browser", secret=browser_secret(root))
 
-        gr.Markdown("## GFMD reports assistant\nAnswers quote the reports verbatim and cite report, section, "
-                    "paragraph and page. When the reports do not answer, it says so and shows the nearest passages.")
+        with gr.Row(elem_id="app-header"):
+            gr.Markdown("## GFMD reports assistant\nAnswers quote the reports verbatim and cite report, section, "
+                        "paragraph and page. When the reports do not answer, it says so and shows the nearest "
+                        "passages.")
+            new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm", scale=0)
+        menu = {"multiselect": True, "render": False, "elem_classes": ["rag-filter-menu"]}
+        f_reports = gr.Dropdown(titles, label="Report", elem_id="filter-report", **menu)
+        f_years = gr.Dropdown(years, label="Year", elem_id="filter-year", **menu)
+        f_places = gr.Dropdown(places, label="Place", elem_id="filter-place", **menu)
         with gr.Row(equal_height=False):
             with gr.Column(scale=5):
-                chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat", latex_delimiters=[],
+                filter_chips({"report": f_reports, "year": f_years, "place": f_places})
+                chatbot = gr.Chatbot(label="Conversation", height=CHAT_HEIGHT, elem_id="chat", latex_delimiters=[],
                                      buttons=["copy"], feedback_options=("Like", "Dislike"),
                                      placeholder="Ask a question about the GFMD reports.")
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=6,
                                           elem_id="question", max_lines=4, submit_btn=False)
-                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                with gr.Accordion("Filters", open=False), gr.Row():
-                    f_reports = gr.Dropdown(titles, multiselect=True, label="Report", elem_id="filter-report")
-                    f_years = gr.Dropdown(years, multiselect=True, label="Year", elem_id="filter-year")
-                    f_places = gr.Dropdown(places, multiselect=True, label="Place", elem_id="filter-place")
-                gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
-                new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm")
+                    send = gr.Button(ASK_LABEL, variant="primary", scale=1, elem_id="ask")
+                examples = gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
+                with gr.Accordion("Filters", open=False, elem_id="filters") as filters_panel, gr.Row():
+                    f_reports.render()
+                    f_years.render()
+                    f_places.render()
             with gr.Column(scale=4), gr.Tabs():
                 with gr.Tab("Sources", id="sources"):
-                    sources_panel(assistant, latest, note, note_version)
+                    sources_panel(assistant, demo, turns, shown, note, note_version)
                 with gr.Tab("Briefing note", id="note", elem_id="note-tab"):
-                    note_panel(assistant, demo, note, note_version)
+                    note_title, notes_menu = note_panel(assistant, demo, note, note_version, notebook)
+
+        cite_request = gr.Textbox(elem_id="cite-request", show_label=False, container=False)
+
+        def show_answer(request: str, session: list[Turn]) -> Any:
+            """A click on an answer ("k::nonce") or on its marker ("k:n:nonce") shows that answer's sources."""
+            answer, _, _ = (request or "").partition(":")
+            return int(answer) if answer.isdigit() and int(answer) < len(session) else gr.skip()
+
+        cite_request.change(show_answer, [cite_request, turns], [shown], api_visibility="private",
+                           show_progress="hidden")
+
+        for menu_box in (f_reports, f_years, f_places):
+            menu_box.change(lambda r, y, p: gr.update(label=panel_label(r, y, p)), [f_reports, f_years, f_places],
+                            [filters_panel], api_visibility="private", show_progress="hidden")
 
         def current_choices() -> tuple[Any, ...]:  # a page opened after `rag ingest` lists the new reports
             return tuple(gr.update(choices=c) for c in filter_choices(assistant))
 
         demo.load(current_choices, None, [f_reports, f_years, f_places], api_visibility="private")
 
-        chat_inputs = [question, chatbot, history, turns, f_reports, f_years, f_places]
-        chat_outputs = [question, chatbot, history, turns, latest]
+        def restore(known: str | None, version: int) -> tuple[Any, ...]:
+            """On (re)load: this browser's saved conversation and notes, or a new id for a new browser."""
+            if not valid_id(known):
+                known = new_browser_id()
+            chat = load_conversation(root, known)
+            book = load_notebook(root, known)
+            shown_index = len(chat.turns) - 1 if chat.turns else None
+            turns_now = list(chat.turns)
+            return (known, turns_now, list(chat.history), shown_index, chat_messages(assistant, turns_now),
+                    book, book.open_note, version + 1, book.open_note.title, notes_menu_update(book))
+
+        demo.load(restore, [browser_id, note_version],
+                  [browser_id, turns, history, shown, chatbot, notebook, note, note_version, note_title, notes_menu],
+                  api_visibility="private")
+        turns.change(lambda b, t, h: valid_id(b) and save_conversation(root, b, t, h), [browser_id, turns, history],
+                     None, api_visibility="private")
+        notebook.change(lambda b, book: valid_id(b) and save_notebook(root, b, book), [browser_id, notebook], None,
+                        api_visibility="private")
+
+        chat_inputs = [question, history, turns, f_reports, f_years, f_places]
+        chat_outputs = [question, chatbot, history, turns, shown, send]
 
         def chat(*args: Any) -> Iterator[tuple[Any, ...]]:
-            yield from _stream_turn(assistant, *args)
+            yield from _answer_turn(assistant, *args)
 
-        send.click(chat, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
-        question.submit(chat, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
-        new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, latest, question],
+        asking = {"api_visibility": "private", "show_progress": "hidden", "trigger_mode": "always_last",
+                  "concurrency_id": "chat", "js": QUEUE_NOTICE_JS}
+        send.click(chat, chat_inputs, chat_outputs, **asking)
+        question.submit(chat, chat_inputs, chat_outputs, **asking)
+        examples.load_input_event.then(chat, chat_inputs, chat_outputs, **asking)  # a click asks the example
+        new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, shown, question],
                        api_visibility="private")
-        chatbot.clear(lambda: ([], [], None), None, [history, turns, latest], api_visibility="private")
+        chatbot.clear(lambda: ([], [], None), None, [history, turns, shown], api_visibility="private")
 
         def feedback(turns_so_far: list[Turn], data: gr.LikeData) -> None:
             index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -142,7 +250,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         api_button.click(api_ask, [api_question, history], [api_answer, history], api_name="ask")
         reset_button = gr.Button(visible=False)
-        reset_button.click(lambda: ([], [], None), None, [history, turns, latest], api_name="reset")
+        reset_button.click(lambda: ([], [], None), None, [history, turns, shown], api_name="reset")
     return demo
 
 
@@ -155,8 +263,9 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
     limit_heap_growth()
     demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=CSS,
-                allowed_paths=pdfs, footer_links=["api"], quiet=True, state_session_capacity=SESSION_CAPACITY)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=STYLES, theme=THEME,
+                head=CITE_SCRIPT + LEAVE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
+                state_session_capacity=SESSION_CAPACITY)
 
 
 def terminal_progress() -> IngestProgress:

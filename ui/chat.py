@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str | None = None
+    filters: Filters = field(default_factory=Filters)  # the filters it was asked under
 
 
 def make_filters(reports: Sequence[str] | None, years: Sequence[Any] | None, places: Sequence[str] | None) -> Filters:
@@ -50,10 +51,12 @@ def filter_choices(assistant: Assistant) -> tuple[list[str], list[str], list[str
 
 def ask_turn(assistant: Assistant, question: str, history: Sequence[str], filters: Filters | None = None) -> Turn:
     """Ask with this session's history; a question the library refuses becomes a readable message."""
+    active = filters or Filters()
     try:
-        return Turn(question, answer=assistant.ask(question, history=list(history), filters=filters or None))
+        return Turn(question, answer=assistant.ask(question, history=list(history), filters=active or None),
+                    filters=active)
     except RagError as exc:
-        return Turn(question, error=str(exc))
+        return Turn(question, error=str(exc), filters=active)
 
 
 def next_history(history: Sequence[str], turn: Turn) -> list[str]:

@@ -8,9 +8,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote as url_quote
 
+import gradio as gr
+
 from rag.briefing import BriefingNote, NoteItem
-from rag.records import section_label
 from rag.types import Answer, Chunk, Paragraph
+
+from .citation import Locator
 
 # Characters a front-end template or Markdown/LaTeX renderer could act on, beyond HTML's own.
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;", "\\": "&#92;"})
@@ -18,13 +21,34 @@ _MARKDOWN = re.compile(r"([*_\[\]()#+!|~-])")
 _LIST_START = re.compile(r"^(\s*\d+)\.", re.MULTILINE)
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 
+def _theme() -> gr.themes.Base:
+    """Gradio's default look with every text colour at WCAG AA (4.5:1) or better on its background:
+    the default orange accent (2.8:1 under white text) and grey secondary text (1.9:1) are darkened."""
+    return gr.themes.Default().set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_300",
+        color_accent="*primary_700",
+        color_accent_soft="*primary_50",
+        link_text_color="*primary_700",
+        link_text_color_visited="*primary_800",
+        input_placeholder_color="*neutral_600",
+        block_label_text_color="*neutral_600",
+        block_info_text_color="*neutral_600",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+    )
+
+
+THEME = _theme()
+
 CSS = """
 .rag-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 4px 0;
            background: var(--background-fill-secondary);}
 .rag-card.rag-nearest {border-style: dashed;}
 .rag-card-head {font-weight: 600; margin-bottom: 2px;}
 .rag-n {display: inline-block; min-width: 2em; margin-right: 4px; color: var(--color-accent);}
-.rag-meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px;}
+.rag-meta {font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 6px; overflow-wrap: anywhere;}
 .rag-para {margin: 6px 0; padding-left: 10px; border-left: 3px solid var(--color-accent); white-space: pre-wrap;
            overflow-wrap: anywhere;}
 .rag-asked {font-size: 0.9em; color: var(--body-text-color-subdued); margin: 0 0 4px 2px;}
@@ -37,9 +61,18 @@ CSS = """
              background: rgba(192, 57, 43, 0.08);}
 .rag-banner b {color: #c0392b;}
 .rag-note-item {border-left: 3px solid var(--color-accent); padding: 4px 8px; margin-top: 6px;}
-.rag-note-item .rag-meta {color: var(--body-text-color); opacity: 0.8;}
 .rag-note-item.rag-note-flagged {border-left-color: #c0392b;}
 .rag-empty {color: var(--body-text-color-subdued); font-style: italic;}
+button.rag-add {border: 1px solid var(--color-accent); color: var(--color-accent); font-weight: 600; cursor: pointer;
+                background: var(--background-fill-primary);}
+button.rag-add:hover, button.rag-add:focus-visible {background: var(--color-accent); color: white;}
+#queued-note {margin: 4px 2px; padding: 4px 8px; border-left: 3px solid var(--color-accent); font-size: 0.9em;
+              color: var(--body-text-color);}
+#app-header {align-items: center; flex-wrap: wrap;}
+#app-header > * {min-width: 0;}
+#new-conversation {flex: 0 0 auto; width: auto; min-width: max-content; white-space: nowrap;
+                   border: 1px solid var(--color-accent); color: var(--color-accent); font-weight: 600;
+                   background: var(--background-fill-primary);}
 """
 
 
@@ -54,10 +87,10 @@ def chat_text(text: str) -> str:
     return html.escape(safe, quote=False).replace("$", "&#36;")
 
 
-def answer_markdown(answer: Answer, shown: str | None = None) -> str:
-    """The chat message for an answer; `shown` is the part of the text streamed so far."""
-    body = chat_text(answer.text if shown is None else shown)
-    body = _MARKER.sub(r"**[\1]**", body)
+def answer_markdown(answer: Answer, markers: Callable[[str], str] | None = None) -> str:
+    """The chat message for an answer; `markers` turns the escaped [n] markers into links (bold otherwise)."""
+    body = chat_text(answer.text)
+    body = markers(body) if markers else _MARKER.sub(r"**[\1]**", body)
     lines = []
     if answer.query.strip() != answer.question.strip():
         lines.append(f"*Searched as:* “{chat_text(answer.query)}”\n")
@@ -72,15 +105,6 @@ def error_markdown(message: str) -> str:
     return "⚠️ **Cannot answer:** " + chat_text(message)
 
 
-def words_stream(text: str, step: int = 3) -> list[str]:
-    """Growing prefixes of `text`, a few words at a time, for streaming."""
-    bounds = [m.end() for m in re.finditer(r"\S+\s*", text)]
-    prefixes = [text[: bounds[i]] for i in range(step - 1, len(bounds), step)]
-    if not prefixes or prefixes[-1] != text:
-        prefixes.append(text)
-    return prefixes
-
-
 def pdf_link(corpus: Path, chunk: Chunk) -> str:
     """A link to the PDF served by Gradio, opened at the cited page; empty for other formats."""
     if not chunk.doc.lower().endswith(".pdf"):
@@ -92,17 +116,10 @@ def pdf_link(corpus: Path, chunk: Chunk) -> str:
     return f'<a class="rag-pdf" href="{esc(href)}" target="_blank" rel="noopener">{label}</a>'
 
 
-def meta_html(chunk: Chunk, corpus: Path) -> str:
-    parts = [p for p in (chunk.date, chunk.place) if p]
-    if chunk.section:
-        parts.append("section “" + section_label(chunk.section) + "”")
-    if chunk.paragraph:
-        parts.append(f"para. {chunk.paragraph}")
-    if chunk.page is not None:
-        parts.append(f"p. {chunk.page}")
-    parts.append(chunk.doc)
+def meta_html(chunk: Chunk, corpus: Path, locator: Locator) -> str:
+    """The short citation line (full file name on hover) and, for a PDF, the link to its page."""
     link = pdf_link(corpus, chunk)
-    return " · ".join(esc(p) for p in parts) + (f" · {link}" if link else "")
+    return f'<span title="{esc(chunk.doc)}">{esc(locator.line)}</span>' + (f" · {link}" if link else "")
 
 
 def highlighted(paragraph: Paragraph | Chunk, start: int, end: int) -> str:
@@ -129,27 +146,33 @@ def context_html(paragraphs: Sequence[Paragraph], chunk: Chunk, start: int, end:
 
 def card_html(
     label: str, chunk: Chunk, start: int, end: int, corpus: Path,
-    context: Callable[[str, int, int], Sequence[Paragraph]], nearest: bool = False,
+    context: Callable[[str, int, int], Sequence[Paragraph]], locator: Locator, nearest: bool = False,
+    anchor: str = "",
 ) -> str:
     """A source card: report, locator, the paragraph with the quote highlighted, and its context."""
     paragraph = next(iter(context(chunk.chunk_id, 0, 0)), None) or chunk
+    anchor_id = f' id="{esc(anchor)}"' if anchor else ""
     return (
-        f'<div class="rag-card{" rag-nearest" if nearest else ""}" data-chunk="{esc(chunk.chunk_id)}">'
+        f'<div class="rag-card{" rag-nearest" if nearest else ""}"{anchor_id} data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="rag-card-head"><span class="rag-n">{esc(label)}</span>{esc(chunk.title)}</div>'
-        f'<div class="rag-meta">{meta_html(chunk, corpus)}</div>'
+        f'<div class="rag-meta">{meta_html(chunk, corpus, locator)}</div>'
         f'<div class="rag-para">{highlighted(paragraph, start, end)}</div>'
         f"{context_html(context(chunk.chunk_id, 2, 2), chunk, start, end)}</div>"
     )
 
 
-def asked_html(answer: Answer) -> str:
-    """Which question the cards belong to (the standalone query when it was rewritten)."""
-    return f'<div class="rag-asked">Sources for: “{esc(answer.query)}”</div>'
+def asked_html(answer: Answer, number: int = 1, of: int = 1) -> str:
+    """Which question the cards belong to (the standalone query when it was rewritten), and which answer."""
+    which = f" answer {number} of {of}" if of > 1 else ""
+    return f'<div class="rag-asked" data-answer="{number - 1}">Sources for{which}: “{esc(answer.query)}”</div>'
 
 
-def abstention_banner(answer: Answer) -> str:
+def abstention_banner(answer: Answer, scope: str | None = None) -> str:
+    """Why the answer was declined; under a filter (`scope`, e.g. "the 2019 reports") it names the filter."""
+    where = (f"No passage in {esc(scope)} answers this question (try again without the filter): " if scope
+             else "The reports do not answer this question: ")
     return (
-        '<div class="rag-banner"><b>Not an answer.</b> The reports do not answer this question: '
+        f'<div class="rag-banner"><b>Not an answer.</b> {where}'
         f"{esc(answer.reason)} The passages below are the nearest the search found; "
         "none of them answers the question.</div>"
     )
