@@ -279,7 +279,8 @@ def terminal_progress() -> IngestProgress:
         if stage in finished:
             return
         if stage not in bars:
-            bars[stage] = tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk", file=sys.stderr)
+            unit = {"read": "file", "sentences": "sentence"}.get(stage, "chunk")
+            bars[stage] = tqdm(total=total, desc=stage, unit=unit, file=sys.stderr)
         bars[stage].n = done
         bars[stage].refresh()
         if done >= total:
