@@ -34,10 +34,13 @@ new MutationObserver(() => {
   const note = document.querySelector('#queued-note');
   if (note && !window.__notices.includes(note.innerText)) window.__notices.push(note.innerText);
 }).observe(document.body, {subtree: true, childList: true, characterData: true});
-document.querySelector('#ask').click();
 const box = document.querySelector('#question textarea');
+let sent = false;
+// A MutationObserver, not requestAnimationFrame: headless Chromium may throttle animation frames.
 const press = () => {
-  if (!document.querySelector('#ask').innerText.includes('Answering')) return requestAnimationFrame(press);
+  if (sent || !document.querySelector('#ask').innerText.includes('Answering')) return;
+  sent = true;
+  watch.disconnect();
   box.value = second;
   box.dispatchEvent(new Event('input', {bubbles: true}));
   for (const type of ['keydown', 'keypress']) {
@@ -45,6 +48,9 @@ const press = () => {
   }
   done(true);
 };
+const watch = new MutationObserver(press);
+watch.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+document.querySelector('#ask').click();
 press();
 """
 
