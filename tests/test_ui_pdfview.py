@@ -81,6 +81,14 @@ def test_letters_are_compared_after_unicode_normalisation() -> None:
     assert located is Located.WHOLE and page[chars.start:chars.stop] == "ﬁnancial inclusion of “migrants"
 
 
+def test_the_quote_s_own_opening_and_closing_punctuation_is_highlighted_when_the_page_has_it() -> None:
+    page = "He said (as agreed) that it ends. Then more."
+    located, chars = find_quote(page, "(as agreed) that it ends.")
+    assert located is Located.WHOLE and page[chars.start:chars.stop] == "(as agreed) that it ends."
+    located, chars = find_quote(page, "“as agreed) that it ends!")
+    assert page[chars.start:chars.stop] == "as agreed) that it ends"
+
+
 def test_a_quote_running_onto_the_next_page_highlights_its_part_on_this_page(pdf: Path) -> None:
     view = render_page(pdf, 1, "diaspora bonds, which ends here and continues on the second page with other words")
     assert view.located is Located.PART

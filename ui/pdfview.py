@@ -60,12 +60,26 @@ def _page_chars(textpage: pdfium.PdfTextPage) -> str:
     return "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(textpage.count_chars()))
 
 
+def _with_edges(page_text: str, chars: range, quote: str) -> range:
+    """`chars` widened over the punctuation that opens or closes the quote (a final full stop, a bracket)
+    where the page has the same characters next to the match."""
+    stripped = quote.strip()
+    lead = len(stripped) - len(stripped.lstrip("".join(c for c in stripped if not c.isalnum())))
+    tail = len(stripped) - len(stripped.rstrip("".join(c for c in stripped if not c.isalnum())))
+    start, stop = chars.start, chars.stop
+    if lead and page_text[max(0, start - lead):start] == stripped[:lead]:
+        start -= lead
+    if tail and page_text[stop:stop + tail] == stripped[len(stripped) - tail:]:
+        stop += tail
+    return range(start, stop)
+
+
 def find_quote(page_text: str, quote: str) -> tuple[Located, range]:
     """Where the quote (or the longest run of its words) is in `page_text`, as a range of its char indices."""
     page_key, origin = _key(page_text)
     whole, _ = _key(quote)
     if whole and (at := page_key.find(whole)) >= 0:
-        return Located.WHOLE, range(origin[at], origin[at + len(whole) - 1] + 1)
+        return Located.WHOLE, _with_edges(page_text, range(origin[at], origin[at + len(whole) - 1] + 1), quote)
     words = [k for k in (_key(w)[0] for w in quote.split()) if k]
     for size in range(len(words) - 1, MIN_RUN_WORDS - 1, -1):
         for first in range(len(words) - size + 1):
