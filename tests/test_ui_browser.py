@@ -128,9 +128,9 @@ def test_a_declined_question_shows_nearest_passages_marked_as_not_an_answer(brow
 
 def test_a_pdf_source_opens_at_the_cited_page_and_other_corpus_files_are_not_served(browser: WebDriver) -> None:
     ask(browser, "Who chaired the Lisbon meeting?")
-    link = browser.find_element(By.CSS_SELECTOR, ".rag-card a.rag-pdf")
+    link = browser.find_element(By.CSS_SELECTOR, ".rag-card a.rag-pdf-raw")
     href = link.get_attribute("href")
-    assert link.text == "open PDF at p. 2" and href.endswith("lisbon-2018-meeting.pdf#page=2")
+    assert link.text == "raw PDF" and href.endswith("lisbon-2018-meeting.pdf#page=2")
     with urllib.request.urlopen(href.split("#")[0], timeout=30) as response:
         assert response.headers["content-type"] == "application/pdf" and response.read(5) == b"%PDF-"
     html_file = href.split("#")[0].replace("lisbon-2018-meeting.pdf", "remittances-2021.html")

@@ -44,6 +44,7 @@ from .persist import (
 )
 from .render import CSS, THEME, answer_markdown, chat_text, error_markdown
 from .sources import sources_panel
+from .viewer import viewer_routes
 
 log = logging.getLogger(__name__)
 
@@ -256,8 +257,9 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
 def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
            block: bool = True) -> None:
-    """Start the server: a queue with several workers, and the indexed PDFs served so a card can open one at
-    its page. Only the PDFs: serving the corpus folder would let its HTML files run in the app's origin.
+    """Start the server: a queue with several workers, the indexed PDFs served so a card can open one at its
+    page, and the viewer that shows a quote highlighted on its page (ui/viewer.py). Only the PDFs: serving
+    the corpus folder would let its HTML files run in the app's origin.
     Memory stays bounded however long it serves (ui/memory.py says how)."""
     corpus = assistant.settings.paths.corpus.resolve()
     pdfs = [str(corpus / doc) for doc in assistant.index.documents if doc.lower().endswith(".pdf")]
@@ -265,7 +267,8 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, css=STYLES, theme=THEME,
                 head=CITE_SCRIPT + LEAVE_SCRIPT, allowed_paths=pdfs, footer_links=["api"], quiet=True,
-                state_session_capacity=SESSION_CAPACITY)
+                state_session_capacity=SESSION_CAPACITY,
+                app_kwargs={"routes": viewer_routes(corpus, lambda: assistant.index.documents)})
 
 
 def terminal_progress() -> IngestProgress:

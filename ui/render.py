@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote as url_quote
+from urllib.parse import urlencode
 
 import gradio as gr
 
@@ -105,20 +106,36 @@ def error_markdown(message: str) -> str:
     return "⚠️ **Cannot answer:** " + chat_text(message)
 
 
-def pdf_link(corpus: Path, chunk: Chunk) -> str:
-    """A link to the PDF served by Gradio, opened at the cited page; empty for other formats."""
+VIEW_PATH = "/pdfview"  # served by ui/viewer.py
+MAX_QUOTE = 2000  # characters; a citation's quote is far shorter
+
+
+def view_url(doc: str, page: int, quote: str) -> str:
+    """The viewer's address for a quote of `doc` (the index's name for it) on `page`."""
+    return f"{VIEW_PATH}?{urlencode({'doc': doc, 'page': page, 'quote': quote[:MAX_QUOTE]})}"
+
+
+def raw_pdf_url(corpus: Path, doc: str, page: int | None = None) -> str:
+    """The PDF itself as Gradio serves it (its `allowed_paths`), opened at `page`."""
+    return f"/gradio_api/file={url_quote(str((corpus / doc).resolve()))}" + (f"#page={page}" if page else "")
+
+
+def pdf_link(corpus: Path, chunk: Chunk, quote: str = "") -> str:
+    """For a PDF, a link to the viewer showing the cited page with the quote highlighted, and one to the PDF
+    itself at that page; empty for other formats."""
     if not chunk.doc.lower().endswith(".pdf"):
         return ""
-    path = url_quote(str((corpus / chunk.doc).resolve()))
-    page = f"#page={chunk.page}" if chunk.page else ""
-    label = f"open PDF at p. {chunk.page}" if chunk.page else "open PDF"
-    href = f"/gradio_api/file={path}{page}"
-    return f'<a class="rag-pdf" href="{esc(href)}" target="_blank" rel="noopener">{label}</a>'
+    raw = raw_pdf_url(corpus, chunk.doc, chunk.page)
+    if not chunk.page:  # no page to render: the PDF itself
+        return f'<a class="rag-pdf" href="{esc(raw)}" target="_blank" rel="noopener">open PDF</a>'
+    view = view_url(chunk.doc, chunk.page, quote)
+    return (f'<a class="rag-pdf" href="{esc(view)}" target="_blank" rel="noopener">open PDF at p. {chunk.page}</a>'
+            f' (<a class="rag-pdf-raw" href="{esc(raw)}" target="_blank" rel="noopener">raw PDF</a>)')
 
 
-def meta_html(chunk: Chunk, corpus: Path, locator: Locator) -> str:
-    """The short citation line (full file name on hover) and, for a PDF, the link to its page."""
-    link = pdf_link(corpus, chunk)
+def meta_html(chunk: Chunk, corpus: Path, locator: Locator, quote: str = "") -> str:
+    """The short citation line (full file name on hover) and, for a PDF, the links to its page."""
+    link = pdf_link(corpus, chunk, quote)
     return f'<span title="{esc(chunk.doc)}">{esc(locator.line)}</span>' + (f" · {link}" if link else "")
 
 
@@ -130,6 +147,12 @@ def highlighted(paragraph: Paragraph | Chunk, start: int, end: int) -> str:
     if a == b:
         return esc(text)
     return f"{esc(text[:a])}<mark>{esc(text[a:b])}</mark>{esc(text[b:])}"
+
+
+def quoted_text(paragraph: Paragraph | Chunk, start: int, end: int) -> str:
+    """The text at document offsets [start, end) within the paragraph (empty when none is quoted)."""
+    a = max(0, min(len(paragraph.text), start - paragraph.start))
+    return paragraph.text[a:max(a, min(len(paragraph.text), end - paragraph.start))]
 
 
 def context_html(paragraphs: Sequence[Paragraph], chunk: Chunk, start: int, end: int) -> str:
@@ -155,7 +178,7 @@ def card_html(
     return (
         f'<div class="rag-card{" rag-nearest" if nearest else ""}"{anchor_id} data-chunk="{esc(chunk.chunk_id)}">'
         f'<div class="rag-card-head"><span class="rag-n">{esc(label)}</span>{esc(chunk.title)}</div>'
-        f'<div class="rag-meta">{meta_html(chunk, corpus, locator)}</div>'
+        f'<div class="rag-meta">{meta_html(chunk, corpus, locator, quoted_text(paragraph, start, end))}</div>'
         f'<div class="rag-para">{highlighted(paragraph, start, end)}</div>'
         f"{context_html(context(chunk.chunk_id, 2, 2), chunk, start, end)}</div>"
     )

@@ -1,0 +1,79 @@
+"""The PDF viewer in a real headless Chromium: a PDF source's link opens its cited page rendered with the
+quote highlighted, and the viewer refuses documents outside the index."""
+
+# ruff: noqa: F811 - pytest fixtures imported from tests.browser_support are parameters here
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.browser_support import (  # noqa: F401  (fixtures)
+    ARTIFACTS,
+    app_url,
+    ask,
+    browser,
+    feedback_file,
+    ui_assistant,
+    wait,
+)
+
+pytestmark = pytest.mark.browser
+
+# The loaded page image drawn on a canvas (same origin, so readable): its natural size, the address it came
+# from, and how many of its pixels have the highlight's colour over white paper.
+READ_IMAGE = """
+const img = document.querySelector('#page-image');
+if (!img || !img.complete || !img.naturalWidth) return null;
+const canvas = document.createElement('canvas');
+canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+const ctx = canvas.getContext('2d');
+ctx.drawImage(img, 0, 0);
+const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+let amber = 0;
+for (let i = 0; i < data.length; i += 4) {
+  const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+  if (r > 240 && g > 215 && g < 245 && b > 120 && b < 170) amber++;
+}
+const loaded = performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('page.png'));
+return {width: img.naturalWidth, height: img.naturalHeight, src: img.currentSrc, amber: amber, loaded: loaded};
+"""
+
+
+def test_a_pdf_source_opens_a_viewer_with_the_quote_highlighted_on_its_page(browser: WebDriver) -> None:
+    ask(browser, "Who chaired the Lisbon meeting?")
+    link = browser.find_element(By.CSS_SELECTOR, ".rag-card a.rag-pdf")
+    assert link.text == "open PDF at p. 2"
+    view = urllib.parse.urlsplit(link.get_attribute("href"))
+    args = urllib.parse.parse_qs(view.query)
+    assert view.path == "/pdfview" and args["doc"] == ["lisbon-2018-meeting.pdf"] and args["page"] == ["2"]
+    assert "Tomasz Wierzbicki" in args["quote"][0]
+    app = browser.current_window_handle
+    link.click()
+    wait(browser, lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != app))
+    image = wait(browser, lambda d: d.execute_script(READ_IMAGE))
+    browser.save_screenshot(str(ARTIFACTS / "ui-pdf-viewer-desktop.png"))
+    assert image["width"] > 0 and image["height"] > 0
+    assert urllib.parse.urlsplit(image["src"]).path == "/pdfview/page.png" and image["loaded"]
+    assert image["amber"] > 500  # the quote's line is highlighted
+    assert browser.find_element(By.ID, "located").text == "The quote is highlighted on the page."
+    assert browser.find_element(By.ID, "raw-pdf").get_attribute("href").endswith("lisbon-2018-meeting.pdf#page=2")
+    assert browser.title == "lisbon-2018-meeting.pdf, p. 2"
+
+
+@pytest.mark.parametrize("doc", ["remittances-2021.html", "../lisbon-2018-meeting.pdf", "/etc/passwd"])
+def test_the_viewer_refuses_a_document_outside_the_indexed_pdfs(browser: WebDriver, app_url: str, doc: str) -> None:
+    query = urllib.parse.urlencode({"doc": doc, "page": 1, "quote": "x"})
+    browser.get(f"{app_url}pdfview?{query}")
+    assert "Not found" in browser.find_element(By.TAG_NAME, "body").text
+    assert not browser.find_elements(By.ID, "page-image")
+    for path in ("pdfview", "pdfview/page.png"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{app_url}{path}?{query}", timeout=30)
+        assert refused.value.code == 404
