@@ -82,22 +82,31 @@ def topic_of(question: str, names: list[str]) -> str:
     return text if any(ch.isalpha() for ch in text) else question
 
 
-def groups_of(assistant: Assistant, question: str, max_groups: int = MAX_GROUPS) -> tuple[tuple[Group, ...], str]:
+def _within(group: Filters, within: Filters) -> Filters:
+    """The group's filter inside the user's: what the group names replaces that kind of filter, the rest stays."""
+    return Filters(docs=group.docs or within.docs, years=group.years or within.years,
+                   places=group.places or within.places)
+
+
+def groups_of(
+    assistant: Assistant, question: str, max_groups: int = MAX_GROUPS, within: Filters | None = None
+) -> tuple[tuple[Group, ...], str]:
     """The groups a question names (two or more years, else two or more places), else the distinct reports
-    among its top passages; with the topic each group is asked."""
+    among its top passages (under `within`, the user's filters); with the topic each group is asked."""
+    within = within or Filters()
     years = _named_years(question)
     places = _named_places(assistant, question)
     topic = topic_of(question, [*(str(y) for y in years), *places])  # a named year would clash with other rows
     if len(years) >= 2:
-        return tuple(Group(str(y), Filters(years=(y,))) for y in years), topic
+        return tuple(Group(str(y), _within(Filters(years=(y,)), within)) for y in years), topic
     if len(places) >= 2:
-        return tuple(Group(p, Filters(places=(p,))) for p in places), topic
+        return tuple(Group(p, _within(Filters(places=(p,)), within)) for p in places), topic
     reports: dict[str, str] = {}
-    for hit in assistant.search(topic, k=_SEARCH_DEPTH):
+    for hit in assistant.search(topic, k=_SEARCH_DEPTH, filters=within):
         reports.setdefault(hit.chunk.doc, hit.chunk.title or hit.chunk.doc)
         if len(reports) == max_groups:
             break
-    return tuple(Group(title, Filters(docs=(doc,))) for doc, title in reports.items()), topic
+    return tuple(Group(title, _within(Filters(docs=(doc,)), within)) for doc, title in reports.items()), topic
 
 
 def _row(assistant: Assistant, group: Group, topic: str) -> CompareRow:
@@ -120,7 +129,10 @@ def _row(assistant: Assistant, group: Group, topic: str) -> CompareRow:
     return CompareRow(group.label, citation=Citation(citation.n, quote, citation.chunk))
 
 
-def compare(assistant: Assistant, question: str, max_groups: int = MAX_GROUPS) -> Comparison:
-    """One row per group with its best verified quote (the first citation of the answer within that group)."""
-    groups, topic = groups_of(assistant, question, max_groups)
+def compare(
+    assistant: Assistant, question: str, max_groups: int = MAX_GROUPS, within: Filters | None = None
+) -> Comparison:
+    """One row per group with its best verified quote (the first citation of the answer within that group);
+    `within` (the user's report, year and place filters) narrows every group."""
+    groups, topic = groups_of(assistant, question, max_groups, within)
     return Comparison(question, topic, tuple(_row(assistant, g, topic) for g in groups))

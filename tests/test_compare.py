@@ -6,6 +6,7 @@ import pytest
 
 from rag.compare import CompareRow, compare, is_comparison, topic_of
 from rag.grounding import verify_quote
+from rag.retrieval import Filters
 
 
 @pytest.mark.parametrize("question", [
@@ -79,3 +80,13 @@ def test_without_named_groups_each_row_is_a_distinct_report_of_the_top_passages(
 def test_a_row_holds_a_quote_or_a_reason_never_both_nor_neither() -> None:
     with pytest.raises(ValueError, match="either a citation or the reason"):
         CompareRow("2016")
+
+
+def test_the_users_filters_narrow_every_row_of_a_comparison(tiny_assistant) -> None:
+    comparison = compare(tiny_assistant, "compare recommendations on recruitment across reports",
+                         within=Filters(places=("Geneva",)))
+    assert [r.label for r in comparison.rows] == ["Report of the 2019 Geneva workshop on fair recruitment"]
+    by_year = compare(tiny_assistant, "compare attendance at the 2016 and 2019 workshops",
+                      within=Filters(places=("Geneva",)))
+    assert by_year.rows[0].citation is None  # no Geneva report from 2016
+    assert by_year.rows[1].citation is not None and by_year.rows[1].citation.chunk.place == "Geneva"

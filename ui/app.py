@@ -20,6 +20,7 @@ from rag.compare import is_comparison
 from rag.errors import IndexNotFoundError
 from rag.ingest import IngestProgress
 from rag.pipeline import Assistant
+from rag.retrieval import Filters
 from rag.settings import Settings
 from rag.types import Citation
 
@@ -229,18 +230,19 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         asking = {"api_visibility": "private", "show_progress": "hidden", "trigger_mode": "always_last",
                   "concurrency_id": "chat", "js": QUEUE_NOTICE_JS}
-        def show_comparison(typed: str, session: list[Turn]) -> tuple[Any, Any]:
-            found = compare_question(assistant, typed, session)
+        def show_comparison(typed: str, session: list[Turn], within: Filters | None = None) -> tuple[Any, Any]:
+            found = compare_question(assistant, typed, session, within)
             return (gr.skip(), gr.skip()) if found is None else (found, gr.Tabs(selected="compare"))
 
         def auto_compare(session: list[Turn]) -> tuple[Any, Any]:
             """A question that asks for a comparison also gets the compare view, shown at once."""
             if not session or session[-1].answer is None or not is_comparison(session[-1].question):
                 return gr.skip(), gr.skip()
-            return show_comparison("", session)
+            return show_comparison("", session, session[-1].filters)
 
         comparing = {"api_visibility": "private", "show_progress": "hidden", "concurrency_id": "compare"}
-        compare_button.click(show_comparison, [question, turns], [comparison, tabs], **comparing)
+        compare_button.click(lambda typed, session, r, y, p: show_comparison(typed, session, make_filters(r, y, p)),
+                             [question, turns, f_reports, f_years, f_places], [comparison, tabs], **comparing)
         send.click(chat, chat_inputs, chat_outputs, **asking).then(auto_compare, [turns], [comparison, tabs],
                                                                     **comparing)
         question.submit(chat, chat_inputs, chat_outputs, **asking).then(auto_compare, [turns], [comparison, tabs],

@@ -10,6 +10,7 @@ from rag.briefing import NoteItem
 from rag.compare import CompareRow, Comparison, compare
 from rag.errors import RagError
 from rag.pipeline import Assistant
+from rag.retrieval import Filters
 from rag.types import Chunk
 
 from .chat import Turn
@@ -44,15 +45,17 @@ def comparison_html(comparison: Comparison, line: Callable[[Chunk], str]) -> str
             f'<th scope="col">Citation</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def compare_question(assistant: Assistant, typed: str, turns: list[Turn]) -> Comparison | None:
-    """The comparison of the question in the box, else of the latest question asked; None (with a warning
-    shown) when there is nothing to compare or it cannot be asked."""
+def compare_question(
+    assistant: Assistant, typed: str, turns: list[Turn], within: Filters | None = None
+) -> Comparison | None:
+    """The comparison of the question in the box, else of the latest question asked, under the user's filters;
+    None (with a warning shown) when there is nothing to compare or it cannot be asked."""
     question = (typed or "").strip() or (turns[-1].question if turns else "")
     if not question:
         gr.Warning("Type a question to compare across reports.")
         return None
     try:
-        return compare(assistant, question)
+        return compare(assistant, question, within=within)
     except RagError as exc:
         gr.Warning(str(exc))
         return None
