@@ -19,3 +19,15 @@ def test_a_row_without_a_quote_says_why_and_labels_and_questions_are_escaped() -
     page = comparison_html(comparison, lambda chunk: "")
     assert "No passage here answers: no report &lt;2017&gt;" in page
     assert "<b>" not in page and "<i>" not in page and "&lt;i&gt;2017&lt;/i&gt;" in page
+
+
+def test_a_note_entry_from_a_comparison_names_its_row_and_question(tiny_assistant) -> None:
+    from rag.briefing import NoteItem
+    from ui.render import note_item_html
+
+    comparison = compare(tiny_assistant, "compare attendance at the 2016 and <i>2019</i> workshops")
+    row = comparison.rows[1]
+    assert row.citation is not None
+    page = note_item_html(2, NoteItem.from_compare_row(row.citation, comparison.question, row.label))
+    assert "Compare row <b>2019</b> of “compare attendance at the 2016 and &lt;i&gt;2019&lt;/i&gt; workshops”" in page
+    assert "190 participants" in page
