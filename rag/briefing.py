@@ -41,6 +41,8 @@ class NoteItem:
     page: int | None = None
     chunk_id: str = ""
     annotation: str = ""
+    compare: str = ""  # the comparison question this quote answers one row of ("" for a plain quote)
+    group: str = ""  # that row's label: a year, place or report
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -59,6 +61,11 @@ class NoteItem:
     @classmethod
     def from_citation(cls, citation: Citation) -> NoteItem:
         return cls.from_quote(citation.quote, citation.chunk)
+
+    @classmethod
+    def from_compare_row(cls, citation: Citation, question: str, group: str) -> NoteItem:
+        """One row of a comparison: exported with the other rows of the same question as a table."""
+        return replace(cls.from_citation(citation), compare=question, group=group)
 
     @classmethod
     def from_hit(cls, hit: Hit) -> NoteItem:
@@ -199,10 +206,43 @@ def _md_quote(text: str) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in md_text(text).splitlines())
 
 
-def to_markdown(note: BriefingNote, checked: Sequence[CheckedItem], date: dt.date | None = None) -> str:
-    """The note as Markdown: title, date, each quote as a block quote with citation and annotation, sources."""
-    lines = [f"# {md_text(note.title)}", "", f"Date: {_today(date)}", ""]
+def blocks(checked: Sequence[CheckedItem]) -> list[tuple[int, list[CheckedItem]]]:
+    """The note in export order: each plain quote alone, and consecutive rows of one comparison together
+    (with the number of the first quote of each block)."""
+    out: list[tuple[int, list[CheckedItem]]] = []
     for n, check in enumerate(checked, 1):
+        question = check.item.compare
+        if question and out and out[-1][1][-1].item.compare == question:
+            out[-1][1].append(check)
+        else:
+            out.append((n, [check]))
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(md_text(text).replace("|", "\\|").split())
+
+
+def _md_table(rows: Sequence[CheckedItem]) -> list[str]:
+    lines = [f"## Comparison: {_md_cell(rows[0].item.compare)}", "", "| | Quote | Citation | Note |",
+             "|---|---|---|---|"]
+    for check in rows:
+        item = check.item
+        flag = "" if check.verified else f"**{UNVERIFIED}:** {_md_cell(check.problem or '')} "
+        lines.append(f"| {_md_cell(item.group)} | {flag}“{_md_cell(item.text)}” | {_md_cell(item.citation)} | "
+                     f"{_md_cell(item.annotation)} |")
+    return [*lines, ""]
+
+
+def to_markdown(note: BriefingNote, checked: Sequence[CheckedItem], date: dt.date | None = None) -> str:
+    """The note as Markdown: title, date, each quote as a block quote with citation and annotation (the rows of
+    a comparison as one table), sources."""
+    lines = [f"# {md_text(note.title)}", "", f"Date: {_today(date)}", ""]
+    for n, block in blocks(checked):
+        if block[0].item.compare:
+            lines += _md_table(block)
+            continue
+        check = block[0]
         item = check.item
         lines.append(f"## Quote {n}")
         lines.append("")
@@ -229,6 +269,21 @@ def _core_properties(word: object, title: str, date: dt.date | None) -> None:
     props.keywords = props.comments = props.category = ""
 
 
+def _docx_table(word: object, rows: Sequence[CheckedItem]) -> None:
+    """A comparison as a Word table: one row per group, with its quote, citation and annotation."""
+    word.add_heading(f"Comparison: {rows[0].item.compare}", level=1)  # type: ignore[attr-defined]
+    table = word.add_table(rows=1, cols=4)  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("", "Quote", "Citation", "Note"), strict=True):
+        cell.text = text
+    for check in rows:
+        item = check.item
+        flag = "" if check.verified else f"{UNVERIFIED}: {check.problem} "
+        for cell, text in zip(table.add_row().cells, (item.group, f"{flag}“{item.text}”", item.citation,
+                                                      item.annotation), strict=True):
+            cell.text = text
+
+
 def to_docx(note: BriefingNote, checked: Sequence[CheckedItem], path: Path, date: dt.date | None = None) -> Path:
     """Write the note as a Word document at `path` (same content as the Markdown export)."""
     from docx import Document as WordDocument
@@ -238,7 +293,11 @@ def to_docx(note: BriefingNote, checked: Sequence[CheckedItem], path: Path, date
     _core_properties(word, note.title, date)
     word.add_heading(note.title, level=0)
     word.add_paragraph(f"Date: {_today(date)}")
-    for n, check in enumerate(checked, 1):
+    for n, block in blocks(checked):
+        if block[0].item.compare:
+            _docx_table(word, block)
+            continue
+        check = block[0]
         item = check.item
         word.add_heading(f"Quote {n}", level=1)
         if not check.verified:

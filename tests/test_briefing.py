@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -152,3 +153,44 @@ def test_notes_address_quotes_by_key_so_a_late_event_after_a_reorder_reaches_its
     assert [(i.key, i.annotation) for i in annotated.items] == [(b.key, ""), (a.key, "about the chair")]
     assert annotated.remove_key(a.key).items == (b,)
     assert annotated.remove_key(a.key).annotate_key(a.key, "late") == annotated.remove_key(a.key)  # gone: no-op
+
+
+@pytest.fixture(scope="module")
+def compared(tiny_assistant) -> tuple[NoteItem, ...]:
+    from rag.compare import compare
+
+    comparison = compare(tiny_assistant, "compare attendance at the 2016 and 2019 Geneva workshops")
+    return tuple(NoteItem.from_compare_row(r.citation, comparison.question, r.label)
+                 for r in comparison.rows if r.citation is not None)
+
+
+def test_the_rows_of_a_comparison_export_to_markdown_as_one_table_between_plain_quotes(
+    tiny_assistant, items, compared
+) -> None:
+    note = BriefingNote().add(items[0])
+    for row in compared:
+        note = note.add(row)
+    note = note.add(items[1]).annotate(1, "up | down <b>")
+    text = to_markdown(note, reverify(note, tiny_assistant), date=DAY)
+    table = text[text.index("## Comparison: compare attendance at the 2016 and 2019 Geneva workshops"):]
+    table = table[: table.index("\n\n", table.index("|"))].splitlines()
+    assert table[2:4] == ["| | Quote | Citation | Note |", "|---|---|---|---|"]
+    assert [line.split(" | ")[0] for line in table[4:]] == ["| 2016", "| 2019"]
+    assert "87 government delegates" in table[4] and "up \\| down &lt;b>" in table[4]
+    assert "190 participants" in table[5] and "Geneva" in table[5]
+    assert all(len(re.findall(r"(?<!\\)\|", line)) == 5 for line in table[4:])  # an escaped `|` is no column
+    assert "## Quote 1" in text and "## Quote 4" in text  # plain quotes keep their numbers around the table
+    assert "<b>" not in text
+
+
+def test_the_rows_of_a_comparison_export_to_docx_as_a_table(tiny_assistant, compared, tmp_path) -> None:
+    note = BriefingNote()
+    for row in compared:
+        note = note.add(row)
+    word = WordDocument(str(to_docx(note, reverify(note, tiny_assistant), tmp_path / "compare.docx", date=DAY)))
+    [table] = word.tables
+    cells = [[c.text for c in r.cells] for r in table.rows]
+    assert cells[0] == ["", "Quote", "Citation", "Note"]
+    assert [r[0] for r in cells[1:]] == ["2016", "2019"]
+    assert "87 government delegates" in cells[1][1] and "Bangkok" in cells[1][2]
+    assert any(p.text.startswith("Comparison: compare attendance") for p in word.paragraphs)

@@ -56,3 +56,20 @@ def test_only_ids_the_server_made_reach_the_file_system(tmp_path: Path) -> None:
         assert not valid_id(forged)
     with pytest.raises(ValueError, match="not a browser id"):
         save_conversation(tmp_path, "../escape", [], [])
+
+
+def test_rows_added_from_a_comparison_come_back_with_their_question_and_group(tiny_assistant, tmp_path: Path) -> None:
+    from rag.compare import compare
+
+    comparison = compare(tiny_assistant, "compare attendance at the 2016 and 2019 workshops")
+    rows = [NoteItem.from_compare_row(r.citation, comparison.question, r.label) for r in comparison.rows
+            if r.citation is not None]
+    assert len(rows) == 2
+    notebook = Notebook((BriefingNote("Attendance").add(rows[0]).add(rows[1]),))
+    browser = new_browser_id()
+    save_notebook(tmp_path, browser, notebook)
+    restored = load_notebook(tmp_path, browser)
+    assert restored == notebook
+    assert [(i.compare, i.group) for i in restored.open_note.items] == [
+        ("compare attendance at the 2016 and 2019 workshops", "2016"),
+        ("compare attendance at the 2016 and 2019 workshops", "2019")]

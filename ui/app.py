@@ -16,9 +16,11 @@ from typing import Any
 import gradio as gr
 
 from rag.briefing import BriefingNote
+from rag.compare import is_comparison
 from rag.errors import IndexNotFoundError
 from rag.ingest import IngestProgress
 from rag.pipeline import Assistant
+from rag.retrieval import Filters
 from rag.settings import Settings
 from rag.types import Citation
 
@@ -27,6 +29,8 @@ from .citation import locate
 from .citelinks import CSS as CITE_CSS
 from .citelinks import SCRIPT as CITE_SCRIPT
 from .citelinks import inline_sources, link_markers
+from .compare import CSS as COMPARE_CSS
+from .compare import compare_panel, compare_question
 from .filters import CSS as FILTER_CSS
 from .filters import filter_chips, filtered_decline, panel_label
 from .memory import SESSION_CAPACITY, limit_heap_growth
@@ -81,7 +85,7 @@ QUEUE_NOTICE_JS = """
   });
 }
 """.replace("BUSY", BUSY_LABEL)
-STYLES = CSS + CITE_CSS + FILTER_CSS
+STYLES = CSS + CITE_CSS + FILTER_CSS + COMPARE_CSS
 CONCURRENCY = 8
 CHAT_HEIGHT = 360  # at 1366x900 the question box, filters and examples all fit above the fold
 
@@ -144,6 +148,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         note = gr.State(BriefingNote())  # the open note
         note_version = gr.State(0)
         notebook = gr.State(Notebook())  # every note of this browser
+        comparison = gr.State(None)  # the latest compare view of this session (rag.compare.Comparison)
         root = settings.paths.index
         browser_id = gr.BrowserState(None, storage_key="gfmd-rag-browser", secret=browser_secret(root))
 
@@ -166,14 +171,17 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
                     question = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=6,
                                           elem_id="question", max_lines=4, submit_btn=False)
                     send = gr.Button(ASK_LABEL, variant="primary", scale=1, elem_id="ask")
+                compare_button = gr.Button("Compare across reports", size="sm", elem_id="compare")
                 examples = gr.Examples(examples or EXAMPLES, inputs=[question], label="Try one of these")
                 with gr.Accordion("Filters", open=False, elem_id="filters") as filters_panel, gr.Row():
                     f_reports.render()
                     f_years.render()
                     f_places.render()
-            with gr.Column(scale=4), gr.Tabs():
+            with gr.Column(scale=4), gr.Tabs() as tabs:
                 with gr.Tab("Sources", id="sources"):
                     sources_panel(assistant, demo, turns, shown, note, note_version)
+                with gr.Tab("Compare", id="compare", elem_id="compare-tab"):
+                    compare_panel(assistant, demo, comparison, note, note_version)
                 with gr.Tab("Briefing note", id="note", elem_id="note-tab"):
                     note_title, notes_menu = note_panel(assistant, demo, note, note_version, notebook)
 
@@ -223,8 +231,23 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
 
         asking = {"api_visibility": "private", "show_progress": "hidden", "trigger_mode": "always_last",
                   "concurrency_id": "chat", "js": QUEUE_NOTICE_JS}
-        send.click(chat, chat_inputs, chat_outputs, **asking)
-        question.submit(chat, chat_inputs, chat_outputs, **asking)
+        def show_comparison(typed: str, session: list[Turn], within: Filters | None = None) -> tuple[Any, Any]:
+            found = compare_question(assistant, typed, session, within)
+            return (gr.skip(), gr.skip()) if found is None else (found, gr.Tabs(selected="compare"))
+
+        def auto_compare(session: list[Turn]) -> tuple[Any, Any]:
+            """A question that asks for a comparison also gets the compare view, shown at once."""
+            if not session or session[-1].answer is None or not is_comparison(session[-1].question):
+                return gr.skip(), gr.skip()
+            return show_comparison("", session, session[-1].filters)
+
+        comparing = {"api_visibility": "private", "show_progress": "hidden", "concurrency_id": "compare"}
+        compare_button.click(lambda typed, session, r, y, p: show_comparison(typed, session, make_filters(r, y, p)),
+                             [question, turns, f_reports, f_years, f_places], [comparison, tabs], **comparing)
+        send.click(chat, chat_inputs, chat_outputs, **asking).then(auto_compare, [turns], [comparison, tabs],
+                                                                    **comparing)
+        question.submit(chat, chat_inputs, chat_outputs, **asking).then(auto_compare, [turns], [comparison, tabs],
+                                                                         **comparing)
         examples.load_input_event.then(chat, chat_inputs, chat_outputs, **asking)  # a click asks the example
         new_chat.click(lambda: ([], [], [], None, ""), None, [chatbot, history, turns, shown, question],
                        api_visibility="private")

@@ -203,8 +203,10 @@ def abstention_banner(answer: Answer, scope: str | None = None) -> str:
 
 def note_item_html(n: int, item: NoteItem, flagged: str | None = None) -> str:
     warn = f'<div class="rag-banner"><b>⚠ could not be re-verified:</b> {esc(flagged)}</div>' if flagged else ""
+    compared = (f'<div class="rag-meta rag-note-group">Compare row <b>{esc(item.group)}</b> of “{esc(item.compare)}”'
+                "</div>") if item.compare else ""
     return (
-        f'<div class="rag-note-item{" rag-note-flagged" if flagged else ""}">{warn}'
+        f'<div class="rag-note-item{" rag-note-flagged" if flagged else ""}">{warn}{compared}'
         f"<div><b>{n}.</b> “{esc(item.text)}”</div>"
         f'<div class="rag-meta">— {esc(item.citation)}</div></div>'
     )
