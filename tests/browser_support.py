@@ -92,6 +92,11 @@ def app_url(ui_assistant, feedback_file: Path) -> Iterator[str]:
 
 @pytest.fixture
 def browser(app_url: str) -> Iterator[WebDriver]:
+    yield from driver_at(app_url)
+
+
+def driver_at(url: str) -> Iterator[WebDriver]:
+    """A fresh headless Chromium with its own profile, on `url` once the question box is there."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -100,7 +105,7 @@ def browser(app_url: str) -> Iterator[WebDriver]:
                  f"--user-data-dir={profile}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.get(app_url)
+    driver.get(url)
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
     ARTIFACTS.mkdir(exist_ok=True)
     yield driver

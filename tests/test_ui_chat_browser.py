@@ -5,6 +5,8 @@ ready (never released word by word), and a first screen where every control is i
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -15,8 +17,12 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     ask,
     bot_texts,
     browser,
+    build_app,
     click_text,
+    driver_at,
     feedback_file,
+    free_port,
+    launch,
     shot,
     ui_assistant,
     wait,
@@ -55,6 +61,30 @@ press();
 """
 
 
+@pytest.fixture(scope="module")
+def slow_url(ui_assistant, feedback_file):
+    """The same assistant on a machine that takes a second per answer: long enough, whatever the load, for a
+    question sent while "Answering…" shows to reach the page before that answer is complete."""
+    from rag.pipeline import Assistant
+
+    class SlowAssistant(Assistant):
+        def ask(self, *args, **kwargs):
+            time.sleep(1.0)
+            return super().ask(*args, **kwargs)
+
+    slow = SlowAssistant(ui_assistant.settings, ui_assistant.embedder)
+    demo = build_app(slow, feedback_file=feedback_file)
+    port = free_port()
+    launch(demo, slow, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def slow_browser(slow_url):
+    yield from driver_at(slow_url)
+
+
 def _users(driver: WebDriver) -> list[str]:
     return driver.execute_script(
         "return [...document.querySelectorAll('#chat [data-testid=\"user\"]')].map(e => e.innerText)")
@@ -67,7 +97,8 @@ def test_clicking_an_example_asks_it(browser: WebDriver) -> None:
     shot(browser, "example-asked")
 
 
-def test_enter_while_an_answer_is_coming_is_queued_visibly_then_asked(browser: WebDriver) -> None:
+def test_enter_while_an_answer_is_coming_is_queued_visibly_then_asked(slow_browser: WebDriver) -> None:
+    browser = slow_browser
     browser.find_element(By.CSS_SELECTOR, "#question textarea").send_keys("Who chaired the Bangkok workshop?")
     browser.execute_async_script(ENTER_WHILE_ANSWERING, "How many government delegates attended the Bangkok workshop?")
     wait(browser, lambda d: len(bot_texts(d)) == 2 and "87" in bot_texts(d)[-1]
