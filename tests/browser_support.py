@@ -83,9 +83,14 @@ def ui_assistant(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="session")
 def app_url(ui_assistant, feedback_file: Path) -> Iterator[str]:
-    demo = build_app(ui_assistant, feedback_file=feedback_file)
+    yield from serve(ui_assistant, feedback_file)
+
+
+def serve(assistant, feedback_file: Path) -> Iterator[str]:
+    """The chat UI of `assistant` on a free loopback port, closed after use."""
+    demo = build_app(assistant, feedback_file=feedback_file)
     port = free_port()
-    launch(demo, ui_assistant, port=port, block=False)
+    launch(demo, assistant, port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

@@ -17,12 +17,10 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     ask,
     bot_texts,
     browser,
-    build_app,
     click_text,
     driver_at,
     feedback_file,
-    free_port,
-    launch,
+    serve,
     shot,
     ui_assistant,
     wait,
@@ -72,12 +70,7 @@ def slow_url(ui_assistant, feedback_file):
             time.sleep(1.0)
             return super().ask(*args, **kwargs)
 
-    slow = SlowAssistant(ui_assistant.settings, ui_assistant.embedder)
-    demo = build_app(slow, feedback_file=feedback_file)
-    port = free_port()
-    launch(demo, slow, port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    yield from serve(SlowAssistant(ui_assistant.settings, ui_assistant.embedder), feedback_file)
 
 
 @pytest.fixture
