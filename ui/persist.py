@@ -113,52 +113,55 @@ def _folder(root: Path, browser_id: str) -> Path:
     return root / FOLDER / browser_id
 
 
-def save_conversation(root: Path, browser_id: str, turns: list[Turn], history: list[str]) -> None:
+def _save(root: Path, browser_id: str, name: str, record: dict[str, Any]) -> None:
     folder = _folder(root, browser_id)
-    record = {"format": FORMAT, "turns": [_encode(t) for t in turns[-MAX_TURNS:]], "history": list(history)}
     with _LOCK:
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / "chat.json", json.dumps(record, ensure_ascii=False))
+        _write(folder / name, json.dumps({"format": FORMAT, **record}, ensure_ascii=False))
+
+
+def _load(root: Path, browser_id: str, name: str, what: str) -> dict[str, Any] | None:
+    """The saved record without its format tag; None when missing, of another format or damaged (logged)."""
+    path = _folder(root, browser_id) / name
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or record.pop("format", None) != FORMAT:
+            return None
+        return record
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("cannot restore the %s in %s: %s", what, path, exc)
+        return None
+
+
+def save_conversation(root: Path, browser_id: str, turns: list[Turn], history: list[str]) -> None:
+    _save(root, browser_id, "chat.json", {"turns": [_encode(t) for t in turns[-MAX_TURNS:]], "history": list(history)})
 
 
 def load_conversation(root: Path, browser_id: str) -> Conversation:
     """The saved conversation, or an empty one (a missing, damaged or older file is logged, never fatal)."""
-    path = _folder(root, browser_id) / "chat.json"
+    record = _load(root, browser_id, "chat.json", "conversation")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("format") != FORMAT:
-            return Conversation()
-        turns = tuple(_decode(Turn, t) for t in record["turns"])
-        return Conversation(turns, tuple(record.get("history", ())))
-    except FileNotFoundError:
-        return Conversation()
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("cannot restore the conversation in %s: %s", path, exc)
+        return Conversation() if record is None else Conversation(
+            tuple(_decode(Turn, t) for t in record["turns"]), tuple(record.get("history", ())))
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("cannot restore the conversation of %s: %s", browser_id, exc)
         return Conversation()
 
 
 def save_notebook(root: Path, browser_id: str, notebook: Notebook) -> None:
-    folder = _folder(root, browser_id)
-    record = {"format": FORMAT, **_encode(notebook)}
-    with _LOCK:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / "notes.json", json.dumps(record, ensure_ascii=False))
+    _save(root, browser_id, "notes.json", _encode(notebook))
 
 
 def load_notebook(root: Path, browser_id: str) -> Notebook:
-    path = _folder(root, browser_id) / "notes.json"
+    record = _load(root, browser_id, "notes.json", "notes")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("format") != FORMAT:
-            return Notebook()
-        notebook = _decode(Notebook, {k: v for k, v in record.items() if k != "format"})
-        return notebook if notebook.notes else Notebook()
-    except FileNotFoundError:
+        notebook = Notebook() if record is None else _decode(Notebook, record)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("cannot restore the notes of %s: %s", browser_id, exc)
         return Notebook()
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("cannot restore the notes in %s: %s", path, exc)
-        return Notebook()
-
+    return notebook if notebook.notes else Notebook()
 
 
 # Page script: everything is saved on the server as it changes, so the only work a reload can lose is an
