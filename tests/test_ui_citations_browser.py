@@ -38,6 +38,11 @@ def _in_view(driver: WebDriver, element) -> bool:
         element)
 
 
+def _asked(driver: WebDriver) -> str:
+    """The sources panel's heading, read in one script call: the panel re-renders when another answer is picked."""
+    return driver.execute_script("const e = document.querySelector('.rag-asked'); return e ? e.innerText : '';")
+
+
 def test_clicking_a_marker_of_an_older_answer_shows_that_answers_card_highlighted(browser: WebDriver) -> None:
     ask(browser, FIRST)
     first_cards = len(browser.find_elements(By.CSS_SELECTOR, ".rag-card"))
@@ -48,12 +53,12 @@ def test_clicking_a_marker_of_an_older_answer_shows_that_answers_card_highlighte
 
     _marker(browser, 0, 2).click()
     card = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#src-0-2.rag-flash"))
-    assert "Sources for answer 1 of 2" in browser.find_element(By.CSS_SELECTOR, ".rag-asked").text
+    assert "Sources for answer 1 of 2" in _asked(browser)
     wait(browser, lambda d: _in_view(d, card))
     shot(browser, "older-answer-card")
 
     browser.find_elements(By.CSS_SELECTOR, '#chat [data-testid="bot"]')[1].click()  # the answer, not a marker
-    wait(browser, lambda d: "Sources for answer 2 of 2" in d.find_element(By.CSS_SELECTOR, ".rag-asked").text)
+    wait(browser, lambda d: "Sources for answer 2 of 2" in _asked(d))
     assert "Ingrid Halvorsen" in browser.find_element(By.CSS_SELECTOR, "#src-1-1").text
 
 
