@@ -165,6 +165,38 @@ def test_a_quote_grows_to_the_best_scoring_neighbour_within_its_word_budget():
     assert _widen(lead, scores, budget=100).text == text
 
 
+def test_a_sentence_of_the_leading_paragraph_scoring_close_to_the_best_is_quoted_too():
+    from dataclasses import replace
+
+    from rag.answering import _select
+    from rag.question import read_question
+    from rag.settings import AnsweringSettings
+
+    text = ("The code sets high standards for recruiting nurses. It was revised in 2011. "
+            "Nurses may be recruited from developing countries only under a government agreement.")
+    best = replace(_sentence_of(text, "The code sets high standards for recruiting nurses."), score=0.75)
+    close = replace(_sentence_of(text, "Nurses may be recruited from developing countries only under a "
+                                       "government agreement."), score=0.67)
+    question = read_question("When may nurses be recruited under the code?")
+    chosen, _ = _select([best, close], question, AnsweringSettings())
+    assert [s.text for s in chosen] == [best.text, close.text]
+    chosen, _ = _select([best, replace(close, score=0.6)], question, AnsweringSettings())
+    assert [s.text for s in chosen] == [best.text]  # too far below the best: the paragraph's lead alone
+
+
+def test_a_quote_that_announces_a_list_runs_on_through_its_items():
+    from rag.answering import _widen
+
+    text = ("The Network expects four outcomes: 1) a continued dialogue. 2) a look back and forward. "
+            "3) new commitments. 4) clear guidance. The Roadmap was launched in October.")
+    lead = _sentence_of(text, "The Network expects four outcomes: 1) a continued dialogue.")
+    widened = _widen(lead, {}, budget=12)
+    assert widened.text.endswith("4) clear guidance.")  # every item, past the budget of 12 words (up to twice it)
+    assert "Roadmap" not in widened.text  # but not the sentence after the list
+    plain = _sentence_of("The Network met twice. It expects more. The Roadmap was launched.", "It expects more.")
+    assert _widen(plain, {}, budget=3).text == "It expects more."  # no list announced: budget holds
+
+
 @pytest.mark.parametrize("question", [
     "من ترأس المجموعة 3؟",  # Arabic: who chaired cluster 3?
     "谁主持了第三组？",  # Chinese
