@@ -79,6 +79,12 @@ def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: We
     assert any(t.startswith("— Report of the 2016 Bangkok thematic workshop") and "para. 2" in t for t in texts)
     assert "Note: Confirm the title of the chair." in texts
     assert "Sources" in texts and not any("could not be re-verified" in t for t in texts)
+    word = WordDocument(str(path))  # issue 11, item 8: the note's own properties, one heading level
+    assert word.core_properties.title == "Bangkok brief"
+    assert word.core_properties.author == "GFMD reports assistant"
+    assert word.core_properties.created.year >= 2024
+    levels = {p.text: p.style.name for p in word.paragraphs if p.style.name.startswith("Heading")}
+    assert levels["Sources"] == levels["Quote 1"] == "Heading 1"
 
     ARTIFACTS.mkdir(exist_ok=True)
     record = {"question": "Who chaired the Bangkok workshop?", **timings,

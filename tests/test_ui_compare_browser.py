@@ -47,7 +47,7 @@ def test_a_two_report_compare_question_lists_both_reports_and_a_row_goes_to_the_
     browser.execute_script("document.querySelector('button[role=tab][data-tab-id=note]').click()")
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rag-note-item")) == 2)
     assert "Compare row Geneva of" in browser.find_element(By.CSS_SELECTOR, ".rag-note-item").text
-    shot(browser, "compare-note", ("desktop",))
+    shot(browser, "compare-note")
 
     click_text(browser, "button", "Export Markdown")
     link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#export-file a[download]"))
