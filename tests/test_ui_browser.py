@@ -6,7 +6,6 @@ briefing-note export, declined answers, and corpus text that must stay inert."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     click_text,
     feedback_file,
     page_text,
+    saved,
     shot,
     ui_assistant,
     wait,
@@ -33,7 +33,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 
 
-def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: WebDriver) -> None:
+def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(ui_assistant, browser: WebDriver) -> None:
     timings = ask(browser, "Who chaired the Bangkok workshop?")
     shot(browser, "1-answer")
     assert "Ingrid Halvorsen" in bot_texts(browser)[-1] and "[1]" in bot_texts(browser)[-1]
@@ -61,7 +61,8 @@ def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: We
     title.send_keys("Bangkok brief")
     browser.find_element(By.CSS_SELECTOR, ".rag-annotation textarea, .rag-annotation input").send_keys(
         "Confirm the title of the chair.")
-    time.sleep(1.0)  # let the last keystroke reach the session state
+    index = ui_assistant.settings.paths.index
+    wait(browser, lambda d: saved(index, '"Bangkok brief"', "Confirm the title of the chair."))  # last keystroke in
     click_text(browser, "button", "Export DOCX")
     link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#export-file a[download]"))
     wait(browser, lambda d: "re-verified" in d.find_element(By.CSS_SELECTOR, "#export-status").text)
