@@ -11,6 +11,7 @@ from itertools import pairwise
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .grounding import place_year, sentence_spans
+from .repair import is_bare_url
 from .settings import ChunkingSettings
 from .types import Chunk, Document, Paragraph
 
@@ -38,8 +39,10 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
     leads = _lead_ins(document)
     blocks = _list_blocks(document, leads, settings, count_tokens)
     for paragraph in document.paragraphs:
-        # A heading alone answers nothing; its words reach search through each chunk's section.
-        if paragraph.kind == "heading" or not paragraph.text.strip():
+        # A heading alone answers nothing; its words reach search through each chunk's section. Nor does a
+        # paragraph of bare web addresses (a PDF page's link list): behind its header it would match any question.
+        if paragraph.kind == "heading" or not paragraph.text.strip() or (
+                paragraph.kind == "body" and is_bare_url(paragraph.text)):
             continue
         if paragraph.kind != "list" and any(b.start <= paragraph.start and paragraph.end <= b.end for b in blocks):
             continue  # a lead-in alone ("The workshop aimed to:") says nothing; its list's passage holds it

@@ -14,16 +14,32 @@ from .types import Citation
 MAX_GROUPS = 5  # rows when the question names no years or places: the distinct reports of the top passages
 _SEARCH_DEPTH = 20  # passages looked at to find those reports
 _COMPARE = re.compile(
-    r"\b(?:compar(?:e|es|ed|ing|ison)|versus|vs\.?|across|differ(?:s|ed|ence|ences|ent)?)\b|\bbetween\b.+\band\b",
+    r"\b(?:compar(?:e|es|ed|ing|ison)|contrast(?:s|ed|ing)?|versus|vs\.?|across|differ(?:s|ed|ence|ences|ent)?)\b"
+    r"|\bbetween\b.+\band\b",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _FILLER = re.compile(
-    r"\b(?:compar(?:e|es|ed|ing|ison)|versus|vs\.?|across|between|differ(?:s|ed|ence|ences|ent)?|and|"
-    r"reports?|years?|the two|all)\b",
+    r"\b(?:compar(?:e|es|ed|ing|ison)(?:\s+(?:with|to))?|contrast(?:s|ed|ing)?(?:\s+with)?|versus|vs\.?|across|"
+    r"between|differ(?:s|ed|ence|ences|ent)?|and|reports?|years?|the two|all)\b",
     re.IGNORECASE,
 )
-_DANGLING = re.compile(r"(?:\s+\b(?:in|at|of|on|for|from|to|the|with|by))+\s*(?=[?.]?$)", re.IGNORECASE)
+_PREPOSITION = r"(?:in|at|of|on|for|from|to|with|by|over|about|regarding|as to|in terms of|with respect to)"
+_DANGLING = re.compile(rf"(?:\s+\b(?:{_PREPOSITION}|the))+\s*(?=[?.]?$)", re.IGNORECASE)
+_LEADING = re.compile(rf"^(?:{_PREPOSITION}\b\s*)+", re.IGNORECASE)
+# The question around a comparison, which no row needs: "how do ... differ", "what are the differences ...",
+# "in what ways did ...", "how does ... compare".
+_SCAFFOLD = re.compile(
+    r"^\s*(?:how\s+(?:do|does|did|have|has|had|is|are|was|were)|in\s+what\s+ways?\s+(?:do|does|did|is|are|was|were)"
+    r"|what\s+(?:is|are|was|were)(?:\s+the)?(?:\s+(?:main|key|major|chief))?(?=\s+(?:differ|contrast|compar)))\b",
+    re.IGNORECASE,
+)
+# What the groups differ in: "differ in X", "the differences on X between ...", "... versus ... on X".
+_ASPECT = re.compile(
+    r"\b(?:differ\w*|contrast\w*|compar\w*|versus|vs\.?)\s+(?:in\s+terms\s+of|with\s+respect\s+to|as\s+to|in|on|over|"
+    r"about|regarding)\s+(?P<aspect>.+?)(?=\s+between\b|\s*[?.!]?\s*$)",
+    re.IGNORECASE,
+)
 
 
 def is_comparison(question: str) -> bool:
@@ -71,14 +87,34 @@ def _named_years(question: str) -> list[int]:
     return list(dict.fromkeys(int(y) for y in _YEAR.findall(question)))
 
 
+def _tidy(text: str) -> str:
+    """Filler words out, spaces and punctuation closed up, repeated words and dangling prepositions dropped."""
+    text = _FILLER.sub(" ", text)
+    text = re.sub(r"\s+([,?.;:])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:")
+    # "the the", "the workshop the workshop": what is left where the group names were taken out
+    text = re.sub(r"\b((?:\w+\s+){0,2}\w+)(?:\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+    text = _DANGLING.sub("", text).strip(" ,;:?.!")
+    return _LEADING.sub("", text).strip(" ,;:?.!")
+
+
 def topic_of(question: str, names: list[str]) -> str:
-    """The question with the comparison words and the group names taken out: what each group is asked."""
+    """The question with the comparison words and the group names taken out: what each group is asked.
+
+    "How do the Bangkok and Geneva workshops differ in attendance?" and "What are the differences in attendance
+    between ..." both ask each group about "attendance of the workshops"."""
     text = question
     for name in names:
         text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.IGNORECASE)
-    text = _FILLER.sub(" ", text)
-    text = re.sub(r"\s+([,?.;:])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:")
-    text = _DANGLING.sub("", text).strip(" ,;:")
+    text = _SCAFFOLD.sub(" ", text)
+    aspect = ""
+    if found := _ASPECT.search(text):
+        aspect = _tidy(found.group("aspect"))
+        text = text[: found.start()] + " " + text[found.end():]
+    text = _tidy(text)
+    if aspect and any(ch.isalpha() for ch in text):
+        text = f"{aspect} of {text}"
+    elif aspect:
+        text = aspect
     return text if any(ch.isalpha() for ch in text) else question
 
 

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 
 from .catalog import CatalogEntry, infer_meta
 from .errors import LoaderError
-from .repair import Block, clean_inline, is_double_spaced, join_lines, markdown_blocks, pdf_text_blocks, strip_markers
+from .repair import (
+    Block,
+    clean_inline,
+    is_bare_url,
+    is_double_spaced,
+    join_lines,
+    markdown_blocks,
+    pdf_text_blocks,
+    strip_markers,
+)
 from .types import Document, Paragraph, RawDocument, ReportMeta
 
 _NUMBER = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\)|[IVX]{1,5}\.)\s+")
@@ -94,13 +103,15 @@ def _merge_interrupted(items: list[tuple[Block, str]], vocabulary: frozenset[str
         if out and out[-1][0].kind == "footnote" and block.kind == "body" and re.match(r"https?://\S+$", text):
             out[-1][1].extend((" ", text))  # a footnote's URL wrapped onto its own line
             continue
-        if block.kind == "body" and text[:1].islower() and not _NUMBER.match(text) and last_text is not None:
+        links = block.links and is_bare_url(text)
+        if (block.kind == "body" and text[:1].islower() and not _NUMBER.match(text) and not links
+                and last_text is not None):
             prev_block, pieces = out[last_text]
             if prev_block.kind in ("body", "list") and not re.search(r"[.?!:;”\"]$", pieces[-1]):
                 prev_block.refs.extend(block.refs)
                 pieces.append(text)
                 continue
-        if block.kind != "footnote":
+        if block.kind != "footnote" and not links:
             last_text = len(out)
         out.append((block, [text]))
     # A footnote's pieces are its text and " ", URL pairs, joined as they are; a paragraph's pieces are

@@ -18,9 +18,11 @@ _MD_FOOTNOTE = re.compile(r"^(?:([¹²³⁴⁵⁶⁷⁸⁹⁰]+)|<sup>(\d+)</sup
 _MD_LIST = re.compile(r"^\s*[-*+•]\s+(.*)$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")  # the closing #s are cut by _heading_text
 _END = re.compile(r"[.?!:;”\"’)]$")
+# A line that is one web address and nothing else: PDF link annotations, listed at a page's foot.
+_BARE_URL = re.compile(r"(?:https?://|www\.)\S+")
 
-__all__ = ["Block", "clean_inline", "is_double_spaced", "join_lines", "markdown_blocks", "pdf_text_blocks",
-           "strip_markers"]
+__all__ = ["Block", "clean_inline", "is_bare_url", "is_double_spaced", "join_lines", "markdown_blocks",
+           "pdf_text_blocks", "strip_markers"]
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Block:
     page: int | None = None
     bullet: bool = False
     refs: list[str] = field(default_factory=list)  # footnote labels cited in the text
+    links: bool = False  # a PDF page's run of link addresses: it interrupts the text like a footnote
 
     @property
     def text(self) -> str:
@@ -150,15 +153,33 @@ def pdf_text_blocks(text: str) -> tuple[list[Block], list[int]]:
             or (line.startswith(" ") and bool(_END.search(previous.rstrip())) and stripped[:1].isupper())
             or (len(current.lines) == 1 and _looks_like_heading_line(previous) and stripped[:1].isupper())
             or bool(_PUA.match(stripped))
+            or _link_run_edge(previous, stripped, after_gap, i + 1 < len(lines) and lines[i + 1] != "")
         )
         if starts:
             bullet = (line.startswith(" ") and after_gap) or bool(_PUA.match(stripped))
-            current = Block("body", page=page, bullet=bullet)
+            current = Block("body", page=page, bullet=bullet, links=is_bare_url(stripped))
             blocks.append(current)
             pending_break = False
         assert current is not None
         current.lines.append(_PUA.sub("", line))  # trailing spaces kept: two mark a paragraph end
     return blocks, pages
+
+
+def is_bare_url(text: str) -> bool:
+    """True for a line or paragraph made only of web addresses (a PDF's link annotations)."""
+    words = text.split()
+    return bool(words) and all(_BARE_URL.fullmatch(w) for w in words)
+
+
+def _link_run_edge(previous: str, line: str, after_gap: bool, single_spaced: bool) -> bool:
+    """True where a run of web-address lines starts or ends. Such a run, set single-spaced in double-spaced
+    text, is a page's list of link annotations, not prose: it is a block of its own, so neither the text
+    before it nor a heading or the next page's text after it joins it."""
+    if not previous.strip():
+        return False
+    if is_bare_url(line):
+        return not is_bare_url(previous) and (not after_gap or single_spaced)
+    return is_bare_url(previous) and not after_gap
 
 
 def _looks_like_heading_line(line: str) -> bool:

@@ -122,6 +122,15 @@ def wait(driver: WebDriver, condition, timeout: float = 30):
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
 
 
+def saved(index: Path, *texts: str, name: str = "notes.json", since: float = 0.0) -> bool:
+    """True once the server has saved every one of `texts` in some browser's `name` under `index` (a file
+    written at or after `since`, a time.time()): the condition to wait for before a reload, a restart or an
+    export that must see the last keystroke."""
+    files = [f.read_text(encoding="utf-8") for f in (index / "ui-sessions").glob(f"*/{name}")
+             if f.stat().st_mtime >= since]
+    return any(all(t in f for t in texts) for f in files)
+
+
 def bot_texts(driver: WebDriver) -> list[str]:
     """The assistant messages, read in one script call (the chat re-renders while streaming)."""
     return driver.execute_script(

@@ -75,3 +75,12 @@ def test_an_attribution_names_a_report_by_its_title_up_to_the_first_comma_or_col
     assert short_title("Summary of the session on Cluster 3: International cooperation") == \
         "Summary of the session on Cluster 3"
     assert short_title("Annual report") == "Annual report"
+
+
+def test_a_paragraph_of_bare_web_addresses_is_no_passage_but_a_sentence_citing_one_is():
+    text = ("# Opening\n\nThe session was opened by the chair.\n\n"
+            "https://example.org/a.pdf https://example.org/b.pdf\n\n"
+            "The speech is online at https://example.org/a.pdf for all delegations.\n")
+    texts = [c.text for c in _chunks(text)]
+    assert "https://example.org/a.pdf https://example.org/b.pdf" not in texts
+    assert "The speech is online at https://example.org/a.pdf for all delegations." in texts

@@ -15,6 +15,10 @@ from rag.retrieval import Filters
     "attendance across reports",
     "How did the recommendations differ?",
     "What changed between the Bangkok and the Geneva workshop?",
+    "How do the Bangkok and Geneva workshops differ?",
+    "What are the differences between the 2016 and 2019 workshops?",
+    "the Bangkok workshop versus the Geneva workshop",
+    "Contrast the recommendations of the two workshops",
 ])
 def test_comparison_questions_are_recognised(question: str) -> None:
     assert is_comparison(question)
@@ -32,6 +36,23 @@ def test_ordinary_questions_are_not_comparisons(question: str) -> None:
 def test_the_topic_drops_comparison_words_and_group_names() -> None:
     assert topic_of("compare attendance at the 2016 and 2019 Geneva workshops", ["2016", "2019", "Geneva"]) == (
         "attendance at the workshops")
+
+
+@pytest.mark.parametrize(("question", "names", "topic"), [
+    ("How do the Bangkok and Geneva workshops differ in attendance?", ["Bangkok", "Geneva"],
+     "attendance of the workshops"),
+    ("What are the differences in attendance between the Bangkok and Geneva workshops?", ["Bangkok", "Geneva"],
+     "attendance of the workshops"),
+    ("What are the main differences between the 2016 and 2019 workshops?", ["2016", "2019"], "the workshops"),
+    ("How do the 2016 and 2019 workshops differ?", ["2016", "2019"], "the workshops"),
+    ("attendance at the Bangkok workshop versus the Geneva workshop", ["Bangkok", "Geneva"],
+     "attendance at the workshop"),
+    ("Bangkok versus Geneva on recruitment fees", ["Bangkok", "Geneva"], "recruitment fees"),
+    ("How does the 2016 workshop compare with the 2019 workshop on attendance?", ["2016", "2019"],
+     "the workshop on attendance"),
+])
+def test_each_comparison_phrasing_leaves_what_every_group_is_asked(question: str, names: list[str], topic: str) -> None:
+    assert topic_of(question, names) == topic
 
 
 def _assert_verbatim(tiny_assistant, row: CompareRow) -> None:
@@ -56,6 +77,21 @@ def test_a_two_place_question_gives_one_row_per_place_each_quoted_from_that_plac
     for row in comparison.rows:
         _assert_verbatim(tiny_assistant, row)
         assert row.citation is not None and row.citation.chunk.place == row.label
+
+
+@pytest.mark.parametrize("question", [
+    "How do the Bangkok and Geneva workshops differ in attendance?",
+    "What are the differences in attendance between the Bangkok and Geneva workshops?",
+    "Attendance at the Bangkok workshop versus the Geneva workshop",
+])
+def test_differ_differences_and_versus_questions_give_one_quoted_row_per_named_place(tiny_assistant, question) -> None:
+    comparison = compare(tiny_assistant, question)
+    assert [r.label for r in comparison.rows] == ["Bangkok", "Geneva"]
+    for row in comparison.rows:
+        _assert_verbatim(tiny_assistant, row)
+        assert row.citation is not None and row.citation.chunk.place == row.label
+    assert "87 government delegates" in comparison.rows[0].citation.quote.text
+    assert "190 participants" in comparison.rows[1].citation.quote.text
 
 
 def test_a_year_with_no_report_gets_a_row_saying_so_instead_of_a_quote(tiny_assistant) -> None:

@@ -144,6 +144,69 @@ def test_a_page_footer_inside_a_sentence_is_removed_and_gives_the_page_number():
     assert doc.paragraphs[-1].page == 20
 
 
+def test_a_heading_after_a_run_of_link_addresses_starts_its_own_section():
+    # PDF text lists a page's link annotations single-spaced at its foot; the heading that follows
+    # (and the text before) must not join them, or the next passage is filed under the old section.
+    before = double_spaced([
+        " Opening Session ",
+        " ",
+        "The opening session was chaired by the Ambassador, who welcomed all delegations to the ",
+        "workshop and recalled its aims.  ",
+        " ",
+        "States agreed that business as usual was not an option, and that the work would take years ",
+        "to complete across the regions.  ",
+        " ",
+    ])
+    links = "https://example.org/opening.pdf\nhttps://example.org/welcome.pdf\n Framing Session \n \n\n"
+    after = double_spaced([
+        "The framing session, moderated by Ms. Newland, introduced the focus and format of the three ",
+        "sessions to follow.  ",
+    ])
+    doc = repair(before + links + after)
+    framing = next(p for p in doc.paragraphs if p.text.startswith("The framing session"))
+    assert framing.section[-1] == "Framing Session"
+    addresses = next(p for p in doc.paragraphs if p.text.startswith("https://"))
+    assert addresses.text == "https://example.org/opening.pdf https://example.org/welcome.pdf"
+    assert addresses.section[-1] == "Opening Session"
+    assert any(p.kind == "heading" and p.text == "Framing Session" for p in doc.paragraphs)
+
+
+def test_text_continuing_after_a_page_of_link_addresses_rejoins_its_sentence():
+    doc = repair(double_spaced([
+        "The first session heard from the host government on the plans it had drawn up for the ",
+        "years ahead.  ",
+        " ",
+        "Participants stressed, in a long exchange that ran through the morning and into the afternoon, ",
+        "the role of local authorities, of civil society, of the private sector and of the United Nations ",
+    ]) + "https://example.org/a\nhttps://example.org/b\n" + double_spaced([
+        " resident coordinators in carrying the work forward in every region. ",
+        " ",
+        "The second session then opened with remarks on the budget for the coming year, which ",
+        "the chair presented.  ",
+    ]))
+    assert bodies(doc)[1] == ("Participants stressed, in a long exchange that ran through the morning and into the "
+                              "afternoon, the role of local authorities, of civil society, of the private sector and "
+                              "of the United Nations resident coordinators in carrying the work forward in every "
+                              "region.")
+    assert "https://example.org/a https://example.org/b" in bodies(doc)
+
+
+def test_a_web_address_inside_a_double_spaced_paragraph_stays_in_it():
+    doc = repair(double_spaced([
+        "The full report of the meeting, with its annexes and the list of participants, is available at ",
+        "https://example.org/report.pdf ",
+        "for all delegations that took part in it.  ",
+    ] * 2))
+    assert bodies(doc)[0] == ("The full report of the meeting, with its annexes and the list of participants, is "
+                              "available at https://example.org/report.pdf for all delegations that took part in it.")
+
+
+def test_the_2019_framing_session_text_sits_under_its_own_heading(corpus_docs):
+    doc = corpus_docs["gfmd-2019-geneva-workshop-gcm-national-implementation.txt"]
+    framing = next(p for p in doc.paragraphs if p.text.startswith("The framing session, moderated by"))
+    assert framing.section[-1] == "Framing Session"
+
+
 def test_a_flattened_table_keeps_one_readable_row_per_line():
     doc = repair(double_spaced([
         "5. The following table outlines the main points of convergence.  ",

@@ -6,7 +6,6 @@ briefing-note export, declined answers, and corpus text that must stay inert."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     click_text,
     feedback_file,
     page_text,
+    saved,
     shot,
     ui_assistant,
     wait,
@@ -33,7 +33,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.browser
 
 
-def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: WebDriver) -> None:
+def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(ui_assistant, browser: WebDriver) -> None:
     timings = ask(browser, "Who chaired the Bangkok workshop?")
     shot(browser, "1-answer")
     assert "Ingrid Halvorsen" in bot_texts(browser)[-1] and "[1]" in bot_texts(browser)[-1]
@@ -61,7 +61,8 @@ def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: We
     title.send_keys("Bangkok brief")
     browser.find_element(By.CSS_SELECTOR, ".rag-annotation textarea, .rag-annotation input").send_keys(
         "Confirm the title of the chair.")
-    time.sleep(1.0)  # let the last keystroke reach the session state
+    index = ui_assistant.settings.paths.index
+    wait(browser, lambda d: saved(index, '"Bangkok brief"', "Confirm the title of the chair."))  # last keystroke in
     click_text(browser, "button", "Export DOCX")
     link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#export-file a[download]"))
     wait(browser, lambda d: "re-verified" in d.find_element(By.CSS_SELECTOR, "#export-status").text)
@@ -79,6 +80,12 @@ def test_a_cited_answer_shows_highlighted_sources_and_exports_a_note(browser: We
     assert any(t.startswith("— Report of the 2016 Bangkok thematic workshop") and "para. 2" in t for t in texts)
     assert "Note: Confirm the title of the chair." in texts
     assert "Sources" in texts and not any("could not be re-verified" in t for t in texts)
+    word = WordDocument(str(path))  # issue 11, item 8: the note's own properties, one heading level
+    assert word.core_properties.title == "Bangkok brief"
+    assert word.core_properties.author == "GFMD reports assistant"
+    assert word.core_properties.created.year >= 2024
+    levels = {p.text: p.style.name for p in word.paragraphs if p.style.name.startswith("Heading")}
+    assert levels["Sources"] == levels["Quote 1"] == "Heading 1"
 
     ARTIFACTS.mkdir(exist_ok=True)
     record = {"question": "Who chaired the Bangkok workshop?", **timings,

@@ -69,7 +69,7 @@ def test_hovering_or_focusing_a_marker_shows_its_quote_and_citation(browser: Web
     tip = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#rag-tip"))
     wait(browser, lambda d: tip.is_displayed())
     assert "Ingrid Halvorsen" in tip.text and "2016 Bangkok workshop · I. Opening Session · para. 2" in tip.text
-    shot(browser, "marker-tip", ("desktop",))
+    shot(browser, "marker-tip")
 
 
 def test_on_a_phone_each_answer_carries_its_quotes_directly_under_it(browser: WebDriver) -> None:

@@ -15,6 +15,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     app_url,
     ask,
+    bot_texts,
     browser,
     click_text,
     feedback_file,
@@ -46,7 +47,7 @@ def test_a_two_report_compare_question_lists_both_reports_and_a_row_goes_to_the_
     browser.execute_script("document.querySelector('button[role=tab][data-tab-id=note]').click()")
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rag-note-item")) == 2)
     assert "Compare row Geneva of" in browser.find_element(By.CSS_SELECTOR, ".rag-note-item").text
-    shot(browser, "compare-note", ("desktop",))
+    shot(browser, "compare-note")
 
     click_text(browser, "button", "Export Markdown")
     link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#export-file a[download]"))
@@ -71,3 +72,28 @@ def test_the_compare_button_compares_any_question_across_the_reports(browser: We
     assert rows[0].startswith("Report of the 2019 Geneva workshop on fair recruitment")
     assert "abolish all recruitment fees" in rows[0]
     assert any("No passage here answers" in r for r in rows[1:])
+
+
+def test_a_differ_question_compares_its_places_all_rows_go_to_the_note_and_the_view_survives_a_reload(
+    browser: WebDriver,
+) -> None:
+    ask(browser, "How do the Bangkok and Geneva workshops differ in attendance?")
+    rows = wait(browser, lambda d: (r := d.execute_script(ROWS)) and len(r) == 2 and r)
+    assert rows[0].startswith("Bangkok") and "87 government delegates" in rows[0]
+    assert rows[1].startswith("Geneva") and "190 participants" in rows[1]
+    assert "each row asked “attendance of the workshops”" in browser.find_element(By.ID, "compare-table").text
+
+    click_text(browser, "button", "Add all 2 rows to note")
+    wait(browser, lambda d: "Added 2 rows to the note (2 quotes)" in page_text(d))
+    browser.execute_script("document.querySelector('button[role=tab][data-tab-id=note]').click()")
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".rag-note-item")) == 2)
+    items = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".rag-note-item")]
+    assert "Compare row Bangkok of" in items[0] and "Compare row Geneva of" in items[1]
+
+    browser.refresh()
+    wait(browser, lambda d: (texts := bot_texts(d)) and "87 government delegates" in texts[-1])
+    browser.execute_script("document.querySelector('button[role=tab][data-tab-id=compare]').click()")
+    rows = wait(browser, lambda d: (r := d.execute_script(ROWS)) and len(r) == 2 and r)
+    assert rows[0].startswith("Bangkok") and rows[1].startswith("Geneva")
+    assert browser.find_elements(By.ID, "add-compare-all")
+    shot(browser, "compare-after-reload")

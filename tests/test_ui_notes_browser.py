@@ -57,7 +57,7 @@ def test_an_annotation_typed_just_before_moving_its_quote_stays_on_that_quote_on
         "[...document.querySelectorAll('.rag-note-entry')][0].querySelectorAll('button')[1].click()")
     first_item = "return document.querySelector('.rag-note-item')?.innerText || ''"  # read in one call: it re-renders
     wait(browser, lambda d: "87 government delegates" in d.execute_script(first_item))
-    shot(browser, "note-after-move", ("desktop",))
+    shot(browser, "note-after-move")
 
     markdown = _export_markdown(browser, "ui-note-race.md")
     assert markdown.count("Chair was Norwegian") == 1

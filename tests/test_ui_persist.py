@@ -11,9 +11,11 @@ from rag.retrieval import Filters
 from ui.chat import ask_turn
 from ui.persist import (
     Notebook,
+    load_comparison,
     load_conversation,
     load_notebook,
     new_browser_id,
+    save_comparison,
     save_conversation,
     save_notebook,
     valid_id,
@@ -73,3 +75,16 @@ def test_rows_added_from_a_comparison_come_back_with_their_question_and_group(ti
     assert [(i.compare, i.group) for i in restored.open_note.items] == [
         ("compare attendance at the 2016 and 2019 workshops", "2016"),
         ("compare attendance at the 2016 and 2019 workshops", "2019")]
+
+
+def test_the_compare_view_comes_back_exactly_rows_without_a_quote_included(tiny_assistant, tmp_path: Path) -> None:
+    from rag.compare import compare
+
+    comparison = compare(tiny_assistant, "compare attendance at the workshops of 2016 and 2017")
+    assert comparison.rows[0].citation is not None and comparison.rows[1].citation is None
+    browser = new_browser_id()
+    assert load_comparison(tmp_path, browser) is None
+    save_comparison(tmp_path, browser, comparison)
+    assert load_comparison(tmp_path, browser) == comparison
+    (tmp_path / "ui-sessions" / browser / "compare.json").write_text('{"format": 1, "comparison": [1]}', "utf-8")
+    assert load_comparison(tmp_path, browser) is None  # damaged: logged, the view starts empty

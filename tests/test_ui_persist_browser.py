@@ -20,6 +20,7 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
     click_text,
     feedback_file,
     page_text,
+    saved,
     shot,
     ui_assistant,
     wait,
@@ -32,7 +33,7 @@ def _open_note_tab(driver: WebDriver) -> None:
     driver.execute_script("document.querySelector('button[role=tab][data-tab-id=note]').click()")
 
 
-def test_a_reload_keeps_the_conversation_its_sources_and_the_note(browser: WebDriver) -> None:
+def test_a_reload_keeps_the_conversation_its_sources_and_the_note(ui_assistant, browser: WebDriver) -> None:
     ask(browser, "Who chaired the Bangkok workshop?")
     click_text(browser, "button", "Add [1] to note")
     wait(browser, lambda d: "Added to the note (1 quote)" in page_text(d))
@@ -42,7 +43,7 @@ def test_a_reload_keeps_the_conversation_its_sources_and_the_note(browser: WebDr
     title.clear()
     title.send_keys("Chairs brief")
     browser.find_element(By.CSS_SELECTOR, ".rag-annotation textarea, .rag-annotation input").send_keys("Norwegian")
-    time.sleep(1.0)  # the last keystroke reaches the server and is saved
+    wait(browser, lambda d: saved(ui_assistant.settings.paths.index, '"Chairs brief"', '"Norwegian"'))
 
     browser.refresh()
     wait(browser, lambda d: bot_texts(d) and "Ingrid Halvorsen" in bot_texts(d)[-1])
@@ -86,6 +87,7 @@ def test_the_conversation_and_note_survive_a_server_restart(ui_assistant, browse
     from ui.app import build_app, launch
 
     port = free_port()
+    started = time.time()
     demo = build_app(ui_assistant, feedback_file=tmp_path / "feedback.jsonl")
     launch(demo, ui_assistant, port=port, block=False)
     try:
@@ -94,7 +96,9 @@ def test_the_conversation_and_note_survive_a_server_restart(ui_assistant, browse
         ask(browser, "Who chaired the Bangkok workshop?")
         click_text(browser, "button", "Add [1] to note")
         wait(browser, lambda d: "Added to the note (1 quote)" in page_text(d))
-        time.sleep(1.0)
+        index = ui_assistant.settings.paths.index
+        wait(browser, lambda d: saved(index, "Ingrid Halvorsen", since=started)
+             and saved(index, "Ingrid Halvorsen", name="chat.json", since=started))
     finally:
         demo.close()
     demo = build_app(ui_assistant, feedback_file=tmp_path / "feedback.jsonl")  # a new process would do the same

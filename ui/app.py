@@ -39,9 +39,11 @@ from .persist import (
     LEAVE_SCRIPT,
     Notebook,
     browser_secret,
+    load_comparison,
     load_conversation,
     load_notebook,
     new_browser_id,
+    save_comparison,
     save_conversation,
     save_notebook,
     valid_id,
@@ -213,15 +215,18 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
             shown_index = len(chat.turns) - 1 if chat.turns else None
             turns_now = list(chat.turns)
             return (known, turns_now, list(chat.history), shown_index, chat_messages(assistant, turns_now),
-                    book, book.open_note, version + 1, book.open_note.title, notes_menu_update(book))
+                    book, book.open_note, version + 1, book.open_note.title, notes_menu_update(book),
+                    load_comparison(root, known))
 
         demo.load(restore, [browser_id, note_version],
-                  [browser_id, turns, history, shown, chatbot, notebook, note, note_version, note_title, notes_menu],
-                  api_visibility="private")
+                  [browser_id, turns, history, shown, chatbot, notebook, note, note_version, note_title, notes_menu,
+                   comparison], api_visibility="private")
         turns.change(lambda b, t, h: valid_id(b) and save_conversation(root, b, t, h), [browser_id, turns, history],
                      None, api_visibility="private")
         notebook.change(lambda b, book: valid_id(b) and save_notebook(root, b, book), [browser_id, notebook], None,
                         api_visibility="private")
+        comparison.change(lambda b, c: valid_id(b) and save_comparison(root, b, c), [browser_id, comparison], None,
+                          api_visibility="private")
 
         chat_inputs = [question, history, turns, f_reports, f_years, f_places]
         chat_outputs = [question, chatbot, history, turns, shown, send]

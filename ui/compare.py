@@ -15,7 +15,7 @@ from rag.types import Chunk
 
 from .chat import Turn
 from .citation import locate
-from .notes import NOTE_EVENTS, add_to_note
+from .notes import NOTE_EVENTS, add_all_to_note, add_to_note
 from .render import esc
 
 CSS = """
@@ -63,7 +63,7 @@ def compare_question(
 
 def compare_panel(assistant: Assistant, demo: gr.Blocks, comparison: gr.State, note: gr.State,
                   version: gr.State) -> None:
-    """The compare tab's contents: the table, then one "Add to note" button per quoted row."""
+    """The compare tab's contents: the table, then "Add all rows to note" and one "Add to note" per quoted row."""
 
     def line(chunk: Chunk) -> str:
         document = assistant.index.documents.get(chunk.doc)
@@ -77,6 +77,15 @@ def compare_panel(assistant: Assistant, demo: gr.Blocks, comparison: gr.State, n
                            elem_id=f"add-compare-{n}")
         button.click(lambda n_, v: add_to_note(n_, v, item), [note, version], [note, version], **NOTE_EVENTS)
 
+    def add_all_button(current: Comparison) -> None:
+        items = [NoteItem.from_compare_row(r.citation, current.question, r.label) for r in current.rows
+                 if r.citation is not None]
+        if len(items) < 2:  # one row has its own button
+            return
+        button = gr.Button(f"+ Add all {len(items)} rows to note", size="sm", elem_classes=["rag-add"],
+                           elem_id="add-compare-all")
+        button.click(lambda n_, v: add_all_to_note(n_, v, items), [note, version], [note, version], **NOTE_EVENTS)
+
     @gr.render(inputs=[comparison], triggers=[comparison.change, demo.load])
     def show(current: Comparison | None) -> None:
         if current is None:
@@ -86,5 +95,6 @@ def compare_panel(assistant: Assistant, demo: gr.Blocks, comparison: gr.State, n
             return
         gr.HTML(comparison_html(current, line), elem_id="compare-table")
         with gr.Row(elem_id="compare-adds"):
+            add_all_button(current)
             for n, row in enumerate(current.rows, 1):
                 add_button(current, row, n)

@@ -31,6 +31,22 @@ def add_to_note(note: BriefingNote, version: int, item: NoteItem) -> tuple[Brief
     return note.add(item), version + 1
 
 
+def add_all_to_note(note: BriefingNote, version: int, items: list[NoteItem]) -> tuple[BriefingNote, int]:
+    """Handler body for "Add all rows to note": one change for every row, in table order; rows already in the
+    note are kept once and counted as such."""
+    added = note
+    for item in items:
+        added = added.add(item)
+    new = len(added) - len(note)
+    if not new:
+        gr.Info("Those quotes are already in the note.")
+        return note, version
+    already = f"; {len(items) - new} already there" if new < len(items) else ""
+    gr.Info(f"Added {new} row{'s' if new > 1 else ''} to the note ({len(added)} quote{'s' if len(added) > 1 else ''}"
+            f"{already}).")
+    return added, version + 1
+
+
 def _slug(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "briefing-note"
 

@@ -1,35 +1,27 @@
 """A PDF page rendered to PNG with a quote's characters highlighted, so a source can be checked on the page.
 
-Quotes come from the cleaned text, so spacing, hyphenation, ligatures and typographic quotes may differ from
-the PDF's text layer: both sides are compared on their letters and digits only (case-folded, NFKC). When the
-whole quote is not on the page (it may run onto the next one), the longest run of its words that is gets
-highlighted instead.
+Finding the quote (on the cited page, the next ones, or over a page break) is `ui/pdfquote.py`'s job; this
+module reads the pages' text layers and draws the highlight.
 """
 
 from __future__ import annotations
 
 import io
 import threading
-import unicodedata
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
+from .pdfquote import LOOKAHEAD, Located, Placement, find_quote, place_quote
+
+__all__ = ["SCALE", "Located", "PageView", "Placement", "find_quote", "locate_quote", "render_page"]
+
 HIGHLIGHT = (255, 200, 0, 110)  # amber at ~43% opacity: text under it stays legible
 SCALE = 2.0  # 144 dpi
-MIN_RUN_WORDS = 3  # a shorter run of words is too likely to be found by chance
-MIN_RUN_LETTERS = 12
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the server renders from a thread pool
-
-
-class Located(Enum):
-    WHOLE = "whole"
-    PART = "part"
-    NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,50 +35,9 @@ class PageView:
     height: int
 
 
-def _key(text: str) -> tuple[str, list[int]]:
-    """Case-folded letters and digits of `text`, and for each the index of the character it came from."""
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).casefold():
-            if c.isalnum():
-                chars.append(c)
-                origin.append(i)
-    return "".join(chars), origin
-
-
 def _page_chars(textpage: pdfium.PdfTextPage) -> str:
     """The page's characters one per PDFium char index (so a match maps straight to char boxes)."""
     return "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(textpage.count_chars()))
-
-
-def _with_edges(page_text: str, chars: range, quote: str) -> range:
-    """`chars` widened over the punctuation that opens or closes the quote (a final full stop, a bracket)
-    where the page has the same characters next to the match."""
-    stripped = quote.strip()
-    lead = len(stripped) - len(stripped.lstrip("".join(c for c in stripped if not c.isalnum())))
-    tail = len(stripped) - len(stripped.rstrip("".join(c for c in stripped if not c.isalnum())))
-    start, stop = chars.start, chars.stop
-    if lead and page_text[max(0, start - lead):start] == stripped[:lead]:
-        start -= lead
-    if tail and page_text[stop:stop + tail] == stripped[len(stripped) - tail:]:
-        stop += tail
-    return range(start, stop)
-
-
-def find_quote(page_text: str, quote: str) -> tuple[Located, range]:
-    """Where the quote (or the longest run of its words) is in `page_text`, as a range of its char indices."""
-    page_key, origin = _key(page_text)
-    whole, _ = _key(quote)
-    if whole and (at := page_key.find(whole)) >= 0:
-        return Located.WHOLE, _with_edges(page_text, range(origin[at], origin[at + len(whole) - 1] + 1), quote)
-    words = [k for k in (_key(w)[0] for w in quote.split()) if k]
-    for size in range(len(words) - 1, MIN_RUN_WORDS - 1, -1):
-        for first in range(len(words) - size + 1):
-            run = "".join(words[first:first + size])
-            if len(run) >= MIN_RUN_LETTERS and (at := page_key.find(run)) >= 0:
-                return Located.PART, range(origin[at], origin[at + len(run) - 1] + 1)
-    return Located.NONE, range(0)
 
 
 def _line_boxes(textpage: pdfium.PdfTextPage, chars: range, text: str) -> list[tuple[float, float, float, float]]:
@@ -105,22 +56,57 @@ def _line_boxes(textpage: pdfium.PdfTextPage, chars: range, text: str) -> list[t
     return [(a, b, c, d) for a, b, c, d in lines]
 
 
-def render_page(pdf: Path, page_number: int, quote: str, scale: float = SCALE) -> PageView:
-    """Render page `page_number` (1-based) of `pdf` with the quote's characters highlighted.
+def _open(pdf: Path, page_number: int) -> pdfium.PdfDocument:
+    """The document, once it is known to have `page_number`. Call under _PDFIUM."""
+    document = pdfium.PdfDocument(pdf)
+    if not 1 <= page_number <= len(document):
+        document.close()
+        raise IndexError(f"{pdf.name} has no page {page_number}")
+    return document
+
+
+def _placement(document: pdfium.PdfDocument, cited: int, quote: str) -> Placement:
+    """Where the quote is, from the cited page to LOOKAHEAD pages after it. Call under _PDFIUM."""
+    last = min(len(document), cited + LOOKAHEAD)
+    pages = {n: _page_chars(document[n - 1].get_textpage()) for n in range(cited, last + 1)}
+    return place_quote(pages, cited, quote)
+
+
+def locate_quote(pdf: Path, cited: int, quote: str) -> Placement:
+    """Which pages hold the quote cited at page `cited` (1-based), without rendering them.
 
     Raises:
         IndexError: the page is not in the document.
         pypdfium2.PdfiumError: the file is not a readable PDF.
     """
     with _PDFIUM:
-        document = pdfium.PdfDocument(pdf)
+        document = _open(pdf, cited)
         try:
-            if not 1 <= page_number <= len(document):
-                raise IndexError(f"{pdf.name} has no page {page_number}")
+            return _placement(document, cited, quote)
+        finally:
+            document.close()
+
+
+def render_page(pdf: Path, page_number: int, quote: str, cited: int | None = None, scale: float = SCALE) -> PageView:
+    """Render page `page_number` (1-based) of `pdf` with its part of the quote highlighted; the quote is
+    looked for from page `cited` (default: this page) on, so a part that runs over from there is found.
+
+    Raises:
+        IndexError: a page is not in the document.
+        pypdfium2.PdfiumError: the file is not a readable PDF.
+    """
+    cited = page_number if cited is None else cited
+    with _PDFIUM:
+        document = _open(pdf, max(page_number, cited))
+        try:
+            if not 1 <= cited <= page_number:
+                raise IndexError(f"{pdf.name}: page {page_number} does not follow the cited page {cited}")
+            placement = _placement(document, cited, quote)
+            chars = placement.on(page_number)
+            located = placement.located if chars else Located.NONE
             page = document[page_number - 1]
             textpage = page.get_textpage()
             text = _page_chars(textpage)
-            located, chars = find_quote(text, quote)
             bitmap = page.render(scale=scale)
             convert = bitmap.get_posconv(page)
             boxes = []
@@ -138,15 +124,3 @@ def render_page(pdf: Path, page_number: int, quote: str, scale: float = SCALE) -
     out = io.BytesIO()
     Image.alpha_composite(image, overlay).convert("RGB").save(out, format="PNG", optimize=False)
     return PageView(out.getvalue(), located, tuple(boxes), image.width, image.height)
-
-
-def locate_on_page(pdf: Path, page_number: int, quote: str) -> Located:
-    """How much of the quote is on the page, without rendering it (for the viewer's note)."""
-    with _PDFIUM:
-        document = pdfium.PdfDocument(pdf)
-        try:
-            if not 1 <= page_number <= len(document):
-                raise IndexError(f"{pdf.name} has no page {page_number}")
-            return find_quote(_page_chars(document[page_number - 1].get_textpage()), quote)[0]
-        finally:
-            document.close()

@@ -1,9 +1,10 @@
-"""Conversations and briefing notes that survive a reload and a server restart.
+"""Conversations, briefing notes and the compare view that survive a reload and a server restart.
 
 Kept server-side, one folder per browser, under `<index>/ui-sessions/<browser id>/`: `chat.json` (the turns,
-answers included, and the rewriting history) and `notes.json` (every note of that browser and which one is
-open). The browser keeps only its random id, in localStorage (gr.BrowserState). Files are JSON written to a
-temporary name and switched with os.replace, so a crash never leaves half a file; no pickle.
+answers included, and the rewriting history), `notes.json` (every note of that browser and which one is
+open) and `compare.json` (the latest compare view). The browser keeps only its random id, in localStorage
+(gr.BrowserState). Files are JSON written to a temporary name and switched with os.replace, so a crash never
+leaves half a file; no pickle.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.briefing import BriefingNote
+from rag.compare import Comparison
 
 from .chat import Turn
 
@@ -145,7 +147,7 @@ def load_conversation(root: Path, browser_id: str) -> Conversation:
     try:
         return Conversation() if record is None else Conversation(
             tuple(_decode(Turn, t) for t in record["turns"]), tuple(record.get("history", ())))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("cannot restore the conversation of %s: %s", browser_id, exc)
         return Conversation()
 
@@ -158,10 +160,24 @@ def load_notebook(root: Path, browser_id: str) -> Notebook:
     record = _load(root, browser_id, "notes.json", "notes")
     try:
         notebook = Notebook() if record is None else _decode(Notebook, record)
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("cannot restore the notes of %s: %s", browser_id, exc)
         return Notebook()
     return notebook if notebook.notes else Notebook()
+
+
+def save_comparison(root: Path, browser_id: str, comparison: Comparison | None) -> None:
+    _save(root, browser_id, "compare.json", {"comparison": _encode(comparison)})
+
+
+def load_comparison(root: Path, browser_id: str) -> Comparison | None:
+    """The compare view shown last, or None (a missing or damaged file is logged, never fatal)."""
+    record = _load(root, browser_id, "compare.json", "compare view")
+    try:
+        return None if record is None else _decode(Comparison | None, record.get("comparison"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("cannot restore the compare view of %s: %s", browser_id, exc)
+        return None
 
 
 # Page script: everything is saved on the server as it changes, so the only work a reload can lose is an

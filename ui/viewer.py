@@ -1,4 +1,4 @@
-"""The PDF viewer routes: `/pdfview` (a page with the quote highlighted, and a link to the raw PDF) and
+"""The PDF viewer routes: `/pdfview` (the page or pages holding the quote, highlighted, and a link to the raw PDF) and
 `/pdfview/page.png` (the rendered page). Only indexed PDFs are served, named exactly as the index names them."""
 
 from __future__ import annotations
@@ -12,19 +12,38 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .pdfview import Located, locate_on_page, render_page
+from .pdfview import Located, Placement, locate_quote, render_page
 from .render import MAX_QUOTE, VIEW_PATH, esc, raw_pdf_url
 
 IMAGE_PATH = "/pdfview/page.png"
-# The viewer runs no script and loads only its own image.
+# The viewer runs no script and loads only its own images.
 _HEADERS = {"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-_NOTES = {
-    Located.WHOLE: "The quote is highlighted on the page.",
-    Located.PART: "Only part of the quote was located on this page (it may continue on the next); "
-                  "that part is highlighted.",
-    Located.NONE: "The quote could not be located on this page.",
-}
+
+
+def _note(placement: Placement | None, cited: int) -> str:
+    """What the viewer says about where the quote is, naming the page(s) when they are not the cited one."""
+    if placement is None:
+        return "No quote to highlight: this is the cited page."
+    pages = placement.pages
+    if placement.located is Located.NONE:
+        return "The quote could not be located on this page or the next."
+    if placement.located is Located.PART:
+        return (f"Only part of the quote was located on page {pages[0]} (it may continue on the next); "
+                "that part is highlighted.")
+    if len(pages) == 2:
+        return f"The quote runs from page {pages[0]} onto page {pages[1]}; it is highlighted on both."
+    if pages[0] != cited:
+        return (f"The quote is on page {pages[0]} (its paragraph starts on page {cited}); "
+                "it is highlighted there.")
+    return "The quote is highlighted on the page."
+
+
+def _image(doc: str, page: int, quote: str, cited: int, i: int) -> str:
+    """One shown page: the first is #page-image, the next #page-image-2; each names its page."""
+    src = f"{IMAGE_PATH}?{urlencode({'doc': doc, 'page': page, 'quote': quote, 'cited': cited})}"
+    return (f'<img id="page-image{f"-{i + 1}" if i else ""}" class="page-image" data-page="{page}" '
+            f'src="{esc(src)}" alt="Page {page} of {esc(doc)} with the quote highlighted">')
 
 
 def _not_found() -> Response:
@@ -55,8 +74,9 @@ def viewer_routes(corpus: Path, documents: Callable[[], Collection[str]]) -> lis
             return _not_found()
         path, _, number, quote = args
         try:
-            view = render_page(path, number, quote)
-        except (IndexError, PdfiumError):
+            cited = int(request.query_params.get("cited", number))
+            view = render_page(path, number, quote, cited=cited)
+        except (ValueError, IndexError, PdfiumError):
             return _not_found()
         return Response(view.png, media_type="image/png",
                         headers={**_HEADERS, "X-Quote-Located": view.located.value})
@@ -67,12 +87,14 @@ def viewer_routes(corpus: Path, documents: Callable[[], Collection[str]]) -> lis
             return _not_found()
         path, doc, number, quote = args
         try:
-            located = locate_on_page(path, number, quote) if quote.strip() else None
+            placement = locate_quote(path, number, quote) if quote.strip() else None
         except (IndexError, PdfiumError):
             return _not_found()
-        src = f"{IMAGE_PATH}?{urlencode({'doc': doc, 'page': number, 'quote': quote})}"
-        note = _NOTES[located] if located else "No quote to highlight: this is the cited page."
+        shown = placement.pages if placement and placement.pages else (number,)
+        images = "\n".join(_image(doc, shown_page, quote, number, i) for i, shown_page in enumerate(shown))
+        pages = " and ".join(str(n) for n in shown)
         quoted = f'<blockquote class="quote">“{esc(quote)}”</blockquote>' if quote.strip() else ""
+        located = placement.located.value if placement else "plain"
         body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(doc)}, p. {number}</title>
@@ -82,14 +104,15 @@ h1 {{font-size: 1.1em; overflow-wrap: anywhere;}}
 .note {{padding: 6px 10px; border-left: 4px solid #b45309; background: #fff7e0;}}
 .note.none {{border-left-color: #c0392b; background: #fdecea;}}
 .quote {{margin: 8px 0; padding-left: 10px; border-left: 3px solid #9ca3af; white-space: pre-wrap;}}
-img {{max-width: 100%; border: 1px solid #d1d5db; box-shadow: 0 1px 4px rgba(0,0,0,.15);}}
+img {{display: block; max-width: 100%; margin-bottom: 12px; border: 1px solid #d1d5db;
+      box-shadow: 0 1px 4px rgba(0,0,0,.15);}}
 a {{color: #1d4ed8;}}
 </style></head><body>
-<h1>{esc(doc)} · page {number}</h1>
-<p id="located" class="note {located.value if located else 'plain'}">{esc(note)}</p>
+<h1>{esc(doc)} · page{"s" if len(shown) > 1 else ""} {pages}</h1>
+<p id="located" class="note {located}">{esc(_note(placement, number))}</p>
 {quoted}
-<p><a id="raw-pdf" href="{esc(raw_pdf_url(corpus, doc, number))}">Open the PDF itself at page {number}</a></p>
-<img id="page-image" src="{esc(src)}" alt="Page {number} of {esc(doc)} with the quote highlighted">
+<p><a id="raw-pdf" href="{esc(raw_pdf_url(corpus, doc, shown[0]))}">Open the PDF itself at page {shown[0]}</a></p>
+{images}
 </body></html>"""
         return HTMLResponse(body, headers=_HEADERS)
 
