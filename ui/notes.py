@@ -47,6 +47,11 @@ def add_all_to_note(note: BriefingNote, version: int, items: list[NoteItem]) -> 
     return added, version + 1
 
 
+# Every export of this process goes under one folder, removed when the process exits: a long-running server
+# used to leave one temporary folder per export behind (Gradio serves its own copy of the file).
+_EXPORTS = tempfile.TemporaryDirectory(prefix="rag-notes-")
+
+
 def _slug(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "briefing-note"
 
@@ -56,7 +61,7 @@ def export_note(assistant: Assistant, note: BriefingNote, fmt: str) -> tuple[str
     if not note.items:
         return None, "*The note is empty: add quotes from the source cards first.*"
     checked = reverify(note, assistant)
-    folder = Path(tempfile.mkdtemp(prefix="rag-note-"))
+    folder = Path(tempfile.mkdtemp(dir=_EXPORTS.name))
     path = folder / f"{_slug(note.title)}.{fmt}"
     if fmt == "docx":
         to_docx(note, checked, path)
