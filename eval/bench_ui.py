@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         values = sorted(r[key] for r in rows)
         return {"median": statistics.median(values), "p90": values[min(len(values) - 1, int(0.9 * len(values)))]}
 
-    result = {"index": str(assistant.index.path), "questions": len(rows),
+    result = {"index": assistant.index.where, "questions": len(rows),
               "first_passage_ms": summary("first_passage_ms"), "full_answer_ms": summary("full_answer_ms"),
               "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)

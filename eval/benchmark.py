@@ -50,7 +50,7 @@ def bench_ingest(corpus: Path, work: Path) -> tuple[dict, Assistant]:
     began = time.perf_counter()
     report = ingest(settings, embedder)
     ingest_s = time.perf_counter() - began
-    size = sum(p.stat().st_size for p in report.build.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in Path(report.build).rglob("*") if p.is_file())
     return ({"model_load_s": round(load_s, 2), "cold_ingest_s": round(ingest_s, 2), "chunks": report.chunks,
              "index_bytes": size}, Assistant(settings, embedder))
 
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         results["ask"] = bench_ask(assistant, questions[: 10 if args.quick else len(questions)])
         if not args.no_langchain:
             results["langchain"] = bench_langchain(args.corpus, assistant, args.gold, 5, 10 if args.quick else 200)
-        base = assistant.index.vectors(list(range(len(assistant.index.chunks))))
+        base = assistant.index.dense.vectors(list(range(len(assistant.index.chunks))))
     sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
     results["scaling"] = bench_scaling(base, sizes, 50 if args.quick else 200, hnsw_max=100_000)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

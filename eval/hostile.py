@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.store import load_index  # noqa: E402 - after the path fix, as a script
+from rag.store_faiss import load_index  # noqa: E402 - after the path fix, as a script
 from tests.conftest import TINY_CORPUS  # noqa: E402
 from tests.hostile_files import HOSTILE_SETTINGS, reason_kind, write_hostile_corpus  # noqa: E402
 

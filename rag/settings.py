@@ -54,6 +54,12 @@ class RepairSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreSettings:
+    backend: str = "faiss"  # where builds live: one module rag/store_<backend>.py ("faiss": the index folder)
+    dsn: str = ""  # connection string of a database backend; unused by "faiss"
+
+
+@dataclass(frozen=True, slots=True)
 class RetrievalSettings:
     k: int = 5  # passages shown
     candidates: int = 40  # per retriever, before fusion
@@ -91,6 +97,7 @@ class Settings:
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     repair: RepairSettings = field(default_factory=RepairSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnsweringSettings = field(default_factory=AnsweringSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)

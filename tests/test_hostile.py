@@ -16,7 +16,7 @@ from rag.errors import FileTimeoutError
 from rag.ingest import ingest
 from rag.limits import time_limit
 from rag.loaders import load_file
-from rag.store import load_index
+from rag.store_faiss import load_index
 from tests.conftest import TINY_CORPUS, tiny_settings
 from tests.hostile_files import EITHER, FAILED, HOSTILE_SETTINGS, OK, SKIPPED, reason_kind, write_hostile_corpus
 

@@ -15,13 +15,13 @@ import pytest
 
 from rag.errors import IndexBusyError, IndexNotFoundError, StoreError
 from rag.ingest import ingest
-from rag.store import LOCK_FILE, current_build, index_lock, load_index
+from rag.store_faiss import LOCK_FILE, current_build, index_lock, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from rag.store import index_lock
+from rag.store_faiss import index_lock
 with index_lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(120)

@@ -10,7 +10,7 @@ from rag.embedding import Embedder
 from rag.ingest import ingest
 from rag.pipeline import Assistant
 from rag.sentences import chunk_sentences
-from rag.store import load_index
+from rag.store_faiss import load_index
 
 
 class CountingEmbedder(Embedder):
