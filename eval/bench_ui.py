@@ -24,9 +24,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from rag.evaluation import load_gold
-from rag.pipeline import Assistant
-from rag.settings import load_settings, offline_environment
+from rag import Assistant, load_gold, load_settings, offline_environment
 from ui.app import build_app, launch
 
 # Every change of the latest assistant message, timestamped, and the moment the first source card of this

@@ -21,13 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.evaluation import evidence_in, load_gold
-from rag.ingest import ingest
-from rag.paragraphs import build_document
-from rag.pipeline import Assistant
-from rag.settings import load_settings
-from rag.types import RawDocument, RawPage
+from rag import Assistant, Embedder, RawDocument, RawPage, build_document, evidence_in, ingest, load_gold, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

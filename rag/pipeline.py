@@ -1,4 +1,4 @@
-"""The assistant: one loaded index and model, answering questions. CLI, UI and eval use only this."""
+"""The assistant: one loaded index and model, answering questions; the heart of the public API (`rag`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .errors import GroundingError, QuestionError, RagError, StoreError
 from .filters import Filters
 from .generator import rephrase
 from .grounding import verify_quote
-from .ingest import IngestProgress, IngestReport, ingest
+from .indexing import IngestProgress, IngestReport, build_index
 from .language import english_only_reason
 from .retrieval import Retriever
 from .settings import RetrievalSettings, Settings
@@ -116,8 +116,8 @@ class Assistant:
               embedder: Embedder | None = None) -> tuple[Assistant, IngestReport]:
         """Ingest the corpus (only what changed) and load the result; `embedder` reuses a loaded model."""
         embedder = embedder or Embedder(settings.embedding)
-        report = ingest(settings, embedder, progress)
-        return cls(settings, embedder), report
+        report, build = build_index(settings, embedder, progress)
+        return cls(settings, embedder, build), report
 
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None,

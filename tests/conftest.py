@@ -42,7 +42,7 @@ def tiny_corpus_settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def tiny_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
     """The tiny corpus ingested once, loaded as an assistant (read-only for tests)."""
-    from rag.ingest import ingest
+    from rag import ingest
     from rag.pipeline import Assistant
 
     settings = tiny_settings(tmp_path_factory.mktemp("tiny"))

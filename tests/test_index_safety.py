@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.errors import IndexBusyError, IndexNotFoundError, StoreError
-from rag.ingest import ingest
 from rag.store_faiss import LOCK_FILE, current_build, index_lock, load_index
 
 ROOT = Path(__file__).resolve().parent.parent

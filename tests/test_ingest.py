@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest
+from rag import ingest
 from rag.store_faiss import current_build, load_index
 
 
 def test_vectors_computed_from_other_text_are_never_reused(tiny_corpus_settings, embedder, monkeypatch):
-    import rag.ingest
+    import rag.indexing
 
     first = ingest(tiny_corpus_settings, embedder)
-    monkeypatch.setattr(rag.ingest, "EMBEDDED_TEXT", "title > section: chunk text")
+    monkeypatch.setattr(rag.indexing, "EMBEDDED_TEXT", "title > section: chunk text")
     second = ingest(tiny_corpus_settings, embedder)
     assert second.embedded_chunks == second.chunks == first.chunks
     assert second.reused_files == ()

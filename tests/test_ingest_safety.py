@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.chunking import chunk_document
 from rag.errors import LoaderError, StoreError
-from rag.ingest import ingest
 from rag.loaders import load_file
 from rag.paragraphs import build_document
 from rag.settings import ChunkingSettings

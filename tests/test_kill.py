@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest
+from rag import ingest
 from rag.store_faiss import current_build, load_index
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag import ingest
 from rag.embedding import Embedder
-from rag.ingest import ingest
 from rag.pipeline import Assistant
 from rag.sentences import chunk_sentences
 from rag.store_faiss import load_index

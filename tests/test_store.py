@@ -43,7 +43,7 @@ def _manifest(root):
 
 
 def test_a_truncated_faiss_file_is_refused_with_a_clear_message(tiny_corpus_settings, embedder):
-    from rag.ingest import ingest
+    from rag import ingest
 
     ingest(tiny_corpus_settings, embedder)
     faiss_file = current_build(tiny_corpus_settings.paths.index) / "vectors.faiss"
@@ -62,7 +62,7 @@ def test_a_model_mismatch_is_refused(tiny_assistant):
     ("chunk_count", 3, "manifest says 3"),
 ])
 def test_a_manifest_that_disagrees_with_the_files_is_refused(tiny_corpus_settings, embedder, field, value, message):
-    from rag.ingest import ingest
+    from rag import ingest
 
     ingest(tiny_corpus_settings, embedder)
     path = _manifest(tiny_corpus_settings.paths.index)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.briefing import BriefingNote
+from rag import BriefingNote
 
 from .chat import Turn
 

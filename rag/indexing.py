@@ -187,13 +187,20 @@ def _previous(store: Store, embedder: Embedder) -> Build | None:
 
 def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None = None) -> IngestReport:
     """Build a new index from the corpus folder; the previous one serves until the switch."""
+    return build_index(settings, embedder, progress)[0]
+
+
+def build_index(settings: Settings, embedder: Embedder,
+                progress: IngestProgress | None = None) -> tuple[IngestReport, Build]:
+    """As `ingest`, also returning the new build as verified, so a caller may serve it without loading it again."""
     store = open_store(settings)
     store.check_writable()  # before any work: a read-only index would waste the embedding
     with store.lock():
         return _ingest(settings, store, embedder, progress)
 
 
-def _ingest(settings: Settings, store: Store, embedder: Embedder, progress: IngestProgress | None) -> IngestReport:
+def _ingest(settings: Settings, store: Store, embedder: Embedder,
+            progress: IngestProgress | None) -> tuple[IngestReport, Build]:
     began = time.perf_counter()
     corpus = settings.paths.corpus
     files, skipped = scan_corpus(corpus, settings.paths.catalog)
@@ -247,7 +254,7 @@ def _ingest(settings: Settings, store: Store, embedder: Embedder, progress: Inge
         chunk_count=len(chunks),
     )
     build = store.write(manifest, documents, chunks, vectors, sentences)
-    return IngestReport(
+    report = IngestReport(
         build=build.where,
         files=tuple(statuses),
         quality=tuple(quality),
@@ -256,6 +263,7 @@ def _ingest(settings: Settings, store: Store, embedder: Embedder, progress: Inge
         embedded_chunks=len(fresh),
         seconds=time.perf_counter() - began,
     )
+    return report, build
 
 
 def _vectors(
@@ -297,4 +305,4 @@ def _sentences(
     return build_table(chunks, encode, embedder.dimension, reuse)
 
 
-__all__ = ["IngestReport", "corpus_files", "ingest"]
+__all__ = ["IngestReport", "build_index", "corpus_files", "ingest"]
