@@ -1,14 +1,20 @@
-"""BM25 over chunk text with its section heading and report title, built in memory at load."""
+"""BM25 over chunk text with its section heading and lead-in: built at ingest, saved in the build, memory-mapped
+at load (rebuilding it at every load cost seconds per 100k passages)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from .text import STEMMER, content_words
 from .types import Chunk
+
+# The files bm25s writes (its defaults, for BM25 "lucene", which has no non-occurrence array).
+FILES = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "vocab.index.json",
+         "params.index.json")
 
 
 def _document_text(chunk: Chunk) -> str:
@@ -19,18 +25,44 @@ def _document_text(chunk: Chunk) -> str:
 class LexicalIndex:
     """Ranks chunk rows by BM25 for a query."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
-        self.size = len(chunks)
-        self._bm25 = bm25s.BM25()
-        if chunks:
-            tokens = bm25s.tokenize(
-                [_document_text(c) for c in chunks], stopwords="en", stemmer=STEMMER, show_progress=False
-            )
-            self._bm25.index(tokens, show_progress=False)
+    def __init__(self, bm25: bm25s.BM25 | None, size: int) -> None:
+        self.size = size
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk]) -> LexicalIndex:
+        if not chunks:
+            return cls(None, 0)
+        bm25 = bm25s.BM25()
+        tokens = bm25s.tokenize([_document_text(c) for c in chunks], stopwords="en", stemmer=STEMMER,
+                                show_progress=False)
+        bm25.index(tokens, show_progress=False)
+        return cls(bm25, len(chunks))
+
+    def save(self, folder: Path) -> tuple[str, ...]:
+        """Write the index into `folder`; returns the names written (none for an empty build)."""
+        if self._bm25 is None:
+            return ()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(folder), show_progress=False)
+        return FILES
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        """The saved index, its score arrays memory-mapped (shared between processes through the page cache)."""
+        if size == 0:
+            return cls(None, 0)
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
+        return cls(bm25, size)
+
+    @property
+    def documents(self) -> int:
+        """How many documents the saved scores cover (checked against the chunk count at load)."""
+        return 0 if self._bm25 is None else int(self._bm25.scores["num_docs"])
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(row, bm25 score) of up to k chunks with a positive score; only rows in `allowed` when given."""
-        if not self.size or not content_words(query) or (allowed is not None and not len(allowed)):
+        if self._bm25 is None or not content_words(query) or (allowed is not None and not len(allowed)):
             return []
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=STEMMER, show_progress=False)
         if not tokens.vocab:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import StoreError
 
-FORMAT_VERSION = 2  # 2: sentence vectors in the build
+FORMAT_VERSION = 3  # 2: sentence vectors in the build; 3: the BM25 index too
 
 
 @dataclass(frozen=True, slots=True)

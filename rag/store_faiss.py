@@ -1,8 +1,8 @@
 """The default store: builds as folders beside the live one, verified, then switched atomically.
 
 Layout (see README): `<index>/CURRENT` names the live build; `<index>/builds/<name>/` holds
-`manifest.json`, `vectors.faiss`, `chunks.jsonl`, `documents.jsonl` and the sentence table
-(`sentence_spans.npy`, `sentence_vectors.npy`). No pickle anywhere.
+`manifest.json`, `vectors.faiss`, `chunks.jsonl`, `documents.jsonl`, the sentence table
+(`sentence_spans.npy`, `sentence_vectors.npy`) and the BM25 index (`bm25/`, as bm25s saves it). No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 from .corpus import Corpus
 from .errors import IndexBusyError, IndexNotFoundError, StoreError
 from .faiss_index import FaissIndex
+from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
@@ -38,6 +39,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl", "sentence_spans.npy", "sentence_vectors.npy")
+_LEXICAL = "bm25"  # the folder of the saved BM25 index inside a build
+
+
+def _files(chunk_count: int) -> tuple[str, ...]:
+    """Every file a build of this many chunks holds besides its manifest (an empty build has no BM25 index)."""
+    return _FILES + (tuple(f"{_LEXICAL}/{f}" for f in LEXICAL_FILES) if chunk_count else ())
+
+
 LOCK_FILE = ".lock"
 
 
@@ -189,7 +198,11 @@ def write_build(
     _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
     _write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
     _write_array(tmp / "sentence_vectors.npy", sentences.vectors)
-    checksums = {f: _sha256_file(tmp / f) for f in _FILES}
+    if LexicalIndex.build(chunks).save(tmp / _LEXICAL):
+        for saved in LEXICAL_FILES:  # bm25s writes without fsync
+            _fsync_file(tmp / _LEXICAL / saved)
+        _fsync_dir(tmp / _LEXICAL)
+    checksums = {f: _sha256_file(tmp / f) for f in _files(len(chunks))}
     final_manifest = Manifest(
         **{**asdict(manifest), "files": manifest.files, "checksums": checksums,
            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -246,7 +259,7 @@ def load_build(build: Path, expect_model: str | None = None, expect_dimension: i
         raise StoreError(f"{build}: manifest.json is missing; {FIX}")
     manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
     check_manifest(str(build), manifest, expect_model, expect_dimension)
-    for name in _FILES:
+    for name in _files(manifest.chunk_count):
         path = build / name
         if not path.exists():
             raise StoreError(f"{path} is missing; {FIX}")
@@ -264,7 +277,17 @@ def load_build(build: Path, expect_model: str | None = None, expect_dimension: i
     sentences = _load_sentences(build, len(chunks), manifest.dimension)
     corpus = Corpus(chunks, documents, sentences)
     check_contents(str(build), manifest, corpus, dense)
-    return Build(build.name, str(build), manifest, corpus, dense, LexicalIndex(chunks))
+    return Build(build.name, str(build), manifest, corpus, dense, _load_lexical(build, len(chunks)))
+
+
+def _load_lexical(build: Path, chunks: int) -> LexicalIndex:
+    try:
+        lexical = LexicalIndex.load(build / _LEXICAL, chunks)
+    except (ValueError, OSError, KeyError) as exc:
+        raise StoreError(f"{build}: damaged BM25 index ({exc}); {FIX}") from None
+    if lexical.documents != chunks:
+        raise StoreError(f"{build}: the BM25 index covers {lexical.documents} chunks, not {chunks}; {FIX}")
+    return lexical
 
 
 def _load_sentences(build: Path, passages: int, dimension: int) -> SentenceTable:

@@ -88,7 +88,7 @@ def test_build_files_and_folders_are_fsynced_before_current_switches(tiny_corpus
     ingest(tiny_corpus_settings, embedder)
     root = tiny_corpus_settings.paths.index
     build = current_build(root)
-    needed = {p.stat().st_ino for p in [build, build.parent, *build.iterdir()]}
+    needed = {p.stat().st_ino for p in [build, build.parent, *build.rglob("*")]}
     assert needed <= at_switch
     assert root.stat().st_ino in synced  # and the switch itself
 
@@ -153,6 +153,8 @@ DAMAGE = {
     "flipped byte in sentence_vectors.npy": (_on("sentence_vectors.npy", _flip), r"sentence_vectors\.npy is damaged"),
     "missing sentence_spans.npy": (_on("sentence_spans.npy", Path.unlink), r"sentence_spans\.npy is missing"),
     "sentence table edited without checksums": (_unchecked_sentence_edit, "sentence rows lie outside"),
+    "flipped byte in the BM25 scores": (_on("bm25/data.csc.index.npy", _flip), r"bm25/data\.csc\.index\.npy is dam"),
+    "missing BM25 vocabulary": (_on("bm25/vocab.index.json", Path.unlink), r"bm25/vocab\.index\.json is missing"),
 }
 
 
