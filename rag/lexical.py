@@ -25,19 +25,15 @@ def _document_text(chunk: Chunk) -> str:
 class LexicalIndex:
     """Ranks chunk rows by BM25 for a query."""
 
-    def __init__(self, bm25: bm25s.BM25 | None, size: int) -> None:
-        self.size = size
-        self._bm25 = bm25
-
-    @classmethod
-    def build(cls, chunks: Sequence[Chunk]) -> LexicalIndex:
-        if not chunks:
-            return cls(None, 0)
-        bm25 = bm25s.BM25()
-        tokens = bm25s.tokenize([_document_text(c) for c in chunks], stopwords="en", stemmer=STEMMER,
-                                show_progress=False)
-        bm25.index(tokens, show_progress=False)
-        return cls(bm25, len(chunks))
+    def __init__(self, chunks: Sequence[Chunk] = ()) -> None:
+        """Index these chunks in memory (a build saves the result; loading maps it back, see `load`)."""
+        self.size = len(chunks)
+        self._bm25: bm25s.BM25 | None = None
+        if chunks:
+            self._bm25 = bm25s.BM25()
+            tokens = bm25s.tokenize([_document_text(c) for c in chunks], stopwords="en", stemmer=STEMMER,
+                                    show_progress=False)
+            self._bm25.index(tokens, show_progress=False)
 
     def save(self, folder: Path) -> tuple[str, ...]:
         """Write the index into `folder`; returns the names written (none for an empty build)."""
@@ -50,10 +46,11 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
         """The saved index, its score arrays memory-mapped (shared between processes through the page cache)."""
-        if size == 0:
-            return cls(None, 0)
-        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
-        return cls(bm25, size)
+        index = cls()
+        if size:
+            index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
+            index.size = size
+        return index
 
     @property
     def documents(self) -> int:

@@ -25,7 +25,7 @@ class FileStatus:
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """A build's description; `dense` names the vector index kind and its parameters (e.g. flat, hnsw)."""
+    """A build's description: model, the settings that shape it, files, checksums, the kind of vector index."""
 
     model: str
     dimension: int
@@ -35,6 +35,7 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     created: str = ""
+    dense: dict[str, Any] = field(default_factory=lambda: {"kind": "flat"})  # the vector index and its parameters
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)

@@ -57,6 +57,12 @@ class RepairSettings:
 class StoreSettings:
     backend: str = "faiss"  # where builds live: one module rag/store_<backend>.py ("faiss": the index folder)
     dsn: str = ""  # connection string of a database backend; unused by "faiss"
+    # The FAISS folder: builds with more passages than this hold an approximate (HNSW) index, not an exact one;
+    # its efSearch is the smallest reaching faiss_target_recall (recall@10 measured at build, in the manifest).
+    faiss_approximate_above: int = 100_000
+    faiss_hnsw_m: int = 32
+    faiss_hnsw_ef_construction: int = 64
+    faiss_target_recall: float = 0.95
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ class VectorIndex(Protocol):
         """(row, cosine) of the k nearest rows, best first; only rows in `allowed` (sorted) when given."""
         ...
 
-    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The float32 vectors of these rows, in the order asked."""
         ...
 

@@ -24,12 +24,13 @@ import numpy as np
 
 from .corpus import Corpus
 from .errors import IndexBusyError, IndexNotFoundError, StoreError
-from .faiss_index import FaissIndex
+from .faiss_index import FLAT, DenseKind, FaissIndex, tune_ef_search
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
 from .sentences import SentenceTable
+from .settings import StoreSettings
 from .store import FIX, Build, check_build_input, check_contents, check_manifest
 from .types import Chunk, Document
 
@@ -53,8 +54,9 @@ LOCK_FILE = ".lock"
 class FolderStore:
     """Builds under one index folder; see the module docstring for the layout."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, settings: StoreSettings | None = None) -> None:
         self.root = root
+        self.settings = settings or StoreSettings()
 
     @property
     def where(self) -> str:
@@ -72,7 +74,7 @@ class FolderStore:
 
     def write(self, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               vectors: np.ndarray, sentences: SentenceTable) -> Build:
-        return write_build(self.root, manifest, documents, chunks, vectors, sentences)
+        return write_build(self.root, manifest, documents, chunks, vectors, sentences, self.settings)
 
     def lock(self) -> AbstractContextManager[None]:
         return index_lock(self.root)
@@ -82,7 +84,7 @@ class FolderStore:
 
 
 def open_store(settings: Settings) -> FolderStore:
-    return FolderStore(settings.paths.index)
+    return FolderStore(settings.paths.index, settings.store)
 
 
 def _sha256_file(path: Path) -> str:
@@ -178,6 +180,7 @@ def write_build(
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
     sentences: SentenceTable,
+    settings: StoreSettings | None = None,
 ) -> Build:
     """Write a new build, verify it by loading it back, then make it the live one."""
     check_build_input(manifest, chunks, vectors, sentences)
@@ -190,22 +193,21 @@ def write_build(
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
-    index = FaissIndex.flat(manifest.dimension)
-    index.add(np.arange(len(chunks)), vectors)
+    index, kind = dense_index(manifest.dimension, vectors, settings or StoreSettings())
     index.save(tmp / "vectors.faiss")
     _fsync_file(tmp / "vectors.faiss")  # faiss writes through its own handle; the others fsync as they close
     _write_text(tmp / "chunks.jsonl", "".join(chunk_to_json(c) + "\n" for c in chunks))
     _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
     _write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
     _write_array(tmp / "sentence_vectors.npy", sentences.vectors)
-    if LexicalIndex.build(chunks).save(tmp / _LEXICAL):
+    if LexicalIndex(chunks).save(tmp / _LEXICAL):
         for saved in LEXICAL_FILES:  # bm25s writes without fsync
             _fsync_file(tmp / _LEXICAL / saved)
         _fsync_dir(tmp / _LEXICAL)
     checksums = {f: _sha256_file(tmp / f) for f in _files(len(chunks))}
     final_manifest = Manifest(
         **{**asdict(manifest), "files": manifest.files, "checksums": checksums,
-           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+           "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "dense": kind.to_json()}
     )
     _write_text(tmp / "manifest.json", final_manifest.to_json())
     _fsync_dir(tmp)
@@ -222,6 +224,34 @@ def write_build(
     _prune(builds, keep={name} | ({live.name} if live is not None and live.is_dir() else set()))
     log.info("index build %s is live (%d chunks)", name, len(chunks))
     return replace(verified, name=name, where=str(final))
+
+
+_TUNING_QUERIES = 200  # passages held out of an HNSW graph to measure its recall (at most a tenth of them)
+
+
+def dense_index(dimension: int, vectors: np.ndarray, settings: StoreSettings) -> tuple[FaissIndex, DenseKind]:
+    """Exact search up to `faiss_approximate_above` passages; above, HNSW with the smallest efSearch that reaches
+    the target recall on this build's own vectors."""
+    kind = FLAT
+    if len(vectors) > max(settings.faiss_approximate_above, 0):
+        kind = DenseKind("hnsw", settings.faiss_hnsw_m, settings.faiss_hnsw_ef_construction, ef_search=16)
+    index = FaissIndex.empty(dimension, kind)
+    began = time.perf_counter()
+    n = len(vectors)
+    held = min(_TUNING_QUERIES, n // 10) if kind.kind == "hnsw" else 0
+    index.add(np.arange(n - held), vectors[: n - held])
+    if kind.kind == "hnsw":
+        # The last passages, not yet in the graph, ask for their nearest; then they join it (rows stay in order).
+        ef, recall = tune_ef_search(index, vectors[: n - held], vectors[n - held :], settings.faiss_target_recall)
+        index.add(np.arange(n - held, n), vectors[n - held :])
+        kind = replace(kind, ef_search=ef, recall_at_10=round(recall, 4))
+        index = FaissIndex(index.raw, kind)
+        log.info("HNSW index of %d vectors in %.1fs: efSearch %d, recall@10 %.3f", len(vectors),
+                 time.perf_counter() - began, ef, recall)
+        if recall < settings.faiss_target_recall:
+            log.warning("HNSW recall@10 %.3f is below store.faiss_target_recall %.2f even at efSearch %d; raise "
+                        "store.faiss_hnsw_m or store.faiss_approximate_above", recall, settings.faiss_target_recall, ef)
+    return index, kind
 
 
 def _prune(builds: Path, keep: set[str]) -> None:
@@ -265,7 +295,12 @@ def load_build(build: Path, expect_model: str | None = None, expect_dimension: i
             raise StoreError(f"{path} is missing; {FIX}")
         if manifest.checksums and _sha256_file(path) != manifest.checksums.get(name):
             raise StoreError(f"{path} is damaged (checksum mismatch); {FIX}")
-    dense = FaissIndex.read(build / "vectors.faiss")
+    try:
+        kind = DenseKind.from_json(manifest.dense)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{build}: the manifest names a vector index this version cannot read ({exc}); "
+                         f"{FIX}") from None
+    dense = FaissIndex.read(build / "vectors.faiss", kind)
     try:
         chunks = tuple(chunk_from_json(line) for line in _lines(build / "chunks.jsonl"))
         documents = {d.doc: d for d in (document_from_json(line) for line in _lines(build / "documents.jsonl"))}

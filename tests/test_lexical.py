@@ -15,7 +15,7 @@ QUESTIONS = ["recruitment fees charged to migrant workers", "How many government
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_the_saved_bm25_ranks_exactly_as_one_built_in_memory(tiny_assistant, question):
     build = tiny_assistant.index
-    fresh = LexicalIndex.build(build.chunks)
+    fresh = LexicalIndex(build.chunks)
     assert build.lexical.search(question, 40) == fresh.search(question, 40)
     rows = build.corpus.allowed_rows(Filters(years=(2019,)))
     assert build.lexical.search(question, 10, rows) == fresh.search(question, 10, rows)
@@ -27,6 +27,6 @@ def test_the_saved_bm25_is_memory_mapped_not_read_into_the_process(tiny_assistan
 
 
 def test_an_empty_build_has_an_empty_keyword_index(tmp_path):
-    empty = LexicalIndex.build([])
+    empty = LexicalIndex([])
     assert empty.save(tmp_path / "bm25") == () and empty.search("anything", 5) == []
     assert LexicalIndex.load(tmp_path / "bm25", 0).search("anything", 5) == []
