@@ -36,6 +36,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Manifest": ("manifest", "Manifest"),
     "FileStatus": ("manifest", "FileStatus"),
     "open_store": ("store", "open_store"),
+    # the default backend's vector index, for the benchmark
+    "FaissIndex": ("faiss_index", "FaissIndex"),
+    "DenseKind": ("faiss_index", "DenseKind"),
+    "faiss_dense_index": ("store_faiss", "dense_index"),
     # core records and their JSON forms
     "Answer": ("types", "Answer"),
     "Chunk": ("types", "Chunk"),
@@ -93,14 +97,15 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 
 __all__ = [
     "Answer", "Assistant", "BatchLine", "BriefingNote", "Build", "Chunk", "Citation", "CompareRow", "Comparison",
-    "Corpus", "Document", "Embedder", "EvalRun", "FileStatus", "FileTimeoutError", "FilterError", "Filters",
-    "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError", "IngestProgress", "IngestReport",
-    "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem", "Paragraph", "QuestionError", "Quote",
-    "RagError", "RawDocument", "RawPage", "ReportMeta", "Settings", "SettingsError", "Store", "StoreError",
-    "VectorIndex", "ablation_settings", "answer_record", "build_document", "citation_label", "citation_record",
-    "clean_question", "compare", "compare_metrics", "evaluate", "evidence_in", "gate", "hit_record", "ingest",
-    "is_comparison", "load_gold", "load_settings", "metrics_table", "offline_environment", "open_store", "own_corpus",
-    "read_batch", "reverify", "rewrite_followup", "seed_names", "set_name", "to_docx", "to_markdown", "write_report",
+    "Corpus", "DenseKind", "Document", "Embedder", "EvalRun", "FaissIndex", "FileStatus", "FileTimeoutError",
+    "FilterError", "Filters", "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError",
+    "IngestProgress", "IngestReport", "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem",
+    "Paragraph", "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "Settings",
+    "SettingsError", "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
+    "citation_label", "citation_record", "clean_question", "compare", "compare_metrics", "evaluate", "evidence_in",
+    "faiss_dense_index", "gate", "hit_record", "ingest", "is_comparison", "load_gold", "load_settings",
+    "metrics_table", "offline_environment", "open_store", "own_corpus", "read_batch", "reverify", "rewrite_followup",
+    "seed_names", "set_name", "to_docx", "to_markdown", "write_report",
 ]  # the keys of _EXPORTS (a test checks)
 
 
@@ -152,6 +157,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
         set_name,
     )
     from .evaluation import compare as compare_metrics
+    from .faiss_index import DenseKind, FaissIndex
     from .filters import Filters
     from .grounding import citation_label
     from .indexing import IngestProgress, IngestReport, ingest
@@ -161,4 +167,5 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from .records import answer_record, citation_record, hit_record
     from .settings import Settings, load_settings, offline_environment
     from .store import Build, LexicalRanker, Store, VectorIndex, open_store
+    from .store_faiss import dense_index as faiss_dense_index
     from .types import Answer, Chunk, Citation, Document, Hit, Paragraph, Quote, RawDocument, RawPage, ReportMeta
