@@ -63,6 +63,8 @@ class StoreSettings:
     faiss_hnsw_m: int = 32
     faiss_hnsw_ef_construction: int = 64
     faiss_target_recall: float = 0.95
+    # postgres: HNSW candidates per query (pgvector's hnsw.ef_search); recall rises with it, latency too.
+    ef_search: int = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server() -> PostgresServer:
-    """initdb a temporary folder and start postgres on 127.0.0.1 at a free port; ServerUnavailable if not."""
+def start_server(options: tuple[str, ...] = ()) -> PostgresServer:
+    """initdb a temporary folder and start postgres on 127.0.0.1 at a free port; ServerUnavailable if not.
+
+    `options` are more `-c name=value` settings (the benchmark gives the server more memory)."""
     import psycopg
 
     began = time.monotonic()
@@ -134,7 +136,8 @@ def start_server() -> PostgresServer:
         proc = subprocess.Popen(
             [str(bin_path / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port), "-k", "",
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "maintenance_work_mem=256MB", "-c", "max_connections=200"],
+             "-c", "maintenance_work_mem=256MB", "-c", "max_connections=200",
+             *(arg for option in options for arg in ("-c", option))],
             stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True)
     server = PostgresServer(folder, port, proc.pid, 0.0)
     deadline = time.monotonic() + START_TIMEOUT_S
