@@ -238,10 +238,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _own_index(args: argparse.Namespace, settings: Settings, corpus: Path, index: Path,
                embedder: Embedder | None) -> Assistant:
-    """An assistant over `corpus`, indexed into `index` with the same settings by the library's own ingest."""
+    """An assistant over `corpus`, indexed into `index` with the same settings by the library's own ingest.
+
+    Always a FAISS folder: with store.backend = "postgres" the shared database holds the team's live build,
+    which a gold set's own corpus must never replace."""
     from rag import Assistant
 
-    own = settings.with_overrides({"paths.corpus": corpus, "paths.index": index})
+    own = settings.with_overrides({"paths.corpus": corpus, "paths.index": index, "store.backend": "faiss"})
     progress, close = _ingest_bars(args.quiet)
     assistant, report = Assistant.build(own, progress, embedder)
     close()

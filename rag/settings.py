@@ -6,6 +6,7 @@ This is the only module that reads the environment.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -129,13 +130,20 @@ class Settings:
         return result
 
     def as_rows(self) -> list[tuple[str, Any, str]]:
-        """(dotted name, value, environment variable) for every setting."""
+        """(dotted name, value, environment variable) for every setting; a password in store.dsn shown as ***."""
         rows = []
         for g in fields(self):
             group = getattr(self, g.name)
             for f in fields(group):
-                rows.append((f"{g.name}.{f.name}", getattr(group, f.name), env_name(g.name, f.name)))
+                value = getattr(group, f.name)
+                if (g.name, f.name) == ("store", "dsn"):
+                    value = _PASSWORD.sub(lambda m: (m.group(1) or m.group(2)) + "***", value)
+                rows.append((f"{g.name}.{f.name}", value, env_name(g.name, f.name)))
         return rows
+
+
+# The password of a URL DSN (scheme://user:PASSWORD@host) or a key=value one (password=PASSWORD).
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^/\s]*(?=@)|(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
 
 
 def env_name(group: str, name: str) -> str:

@@ -141,3 +141,43 @@ def test_a_server_without_pgvector_is_named_with_the_fix(pg_server, pg_dsn) -> N
         pg_server.drop_database(pg_dsn)
         with psycopg.connect(pg_server.dsn, autocommit=True) as conn:
             conn.execute("DROP ROLE plain")
+
+
+def test_ingest_and_ask_through_postgres_give_the_faiss_answers_and_reuse_unchanged_vectors(
+        tmp_path, pg_dsn, embedder, tiny_assistant) -> None:
+    from rag.ingest import ingest
+    from rag.pipeline import Assistant
+    from tests.conftest import tiny_settings
+
+    settings = tiny_settings(tmp_path).with_overrides({"store.backend": "postgres", "store.dsn": pg_dsn})
+    first = ingest(settings, embedder)
+    assert first.embedded_chunks == first.chunks > 5 and first.build.startswith("PostgreSQL postgres@127.0.0.1")
+    assistant = Assistant(settings, embedder)
+    assert [c.chunk_id for c in assistant.index.chunks] == [c.chunk_id for c in tiny_assistant.index.chunks]
+    for question in ("Who chaired the Bangkok workshop?", "What is the global average cost of sending remittances?",
+                     "How many people attended the 2018 Marrakesh workshop?"):
+        ours, theirs = assistant.ask(question), tiny_assistant.ask(question)
+        assert (ours.text, ours.abstained) == (theirs.text, theirs.abstained)
+        assert [c.quote for c in ours.citations] == [c.quote for c in theirs.citations]
+    assert "Halvorsen" in assistant.ask("Who chaired the Bangkok workshop?").text
+    filtered = assistant.search("recruitment fees", filters=_filters(years=(2019,)))
+    assert filtered and {h.chunk.year for h in filtered} == {2019}
+    before = assistant.index.name
+    again = ingest(settings, embedder)  # nothing changed: every vector comes from the live build
+    assert again.embedded_chunks == 0 and again.chunks == first.chunks
+    assert assistant.index.name == PostgresStore(pg_dsn).live_name() != before  # switched at the next use
+
+
+def _filters(**kwargs):
+    from rag.filters import Filters
+
+    return Filters(**kwargs)
+
+
+def test_the_settings_command_hides_the_password_of_the_dsn(monkeypatch, capsys) -> None:
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_STORE_DSN", "postgresql://rag:s3cret@db-host:5432/rag")
+    assert main(["settings"]) == 0
+    out = capsys.readouterr().out
+    assert "postgresql://rag:***@db-host:5432/rag" in out and "s3cret" not in out
