@@ -299,7 +299,7 @@ class PostgresStore:
     @contextmanager
     def lock(self) -> Iterator[None]:
         """A session advisory lock on its own connection: the server drops it with the connection of a killed
-        ingest, so a dead run never blocks the next."""
+        ingest, so a dead run never blocks the next. The ingest's pooled connections close with it."""
         conn = connect(self.dsn)
         try:
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER_LOCK,)).fetchone()[0]:
@@ -308,6 +308,7 @@ class PostgresStore:
             yield
         finally:
             conn.close()
+            self.close()
 
     def check_writable(self) -> None:
         conn = connect(self.dsn)
