@@ -7,6 +7,7 @@ as a team's server would be reached. Its binaries and its run-as-another-user he
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -61,14 +62,17 @@ class PostgresServer:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
-        """Fast shutdown (SIGINT), then SIGKILL if it lingers; the folder goes."""
+        """Fast shutdown (SIGINT), then SIGKILL if it lingers; the process is reaped and the folder goes."""
         try:
             os.kill(self.pid, signal.SIGINT)
-            for _ in range(200):
-                os.kill(self.pid, 0)
+            deadline = time.monotonic() + 20
+            while not os.waitpid(self.pid, os.WNOHANG)[0]:  # our child: a zombie until reaped
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
                 time.sleep(0.05)
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+        except (ProcessLookupError, ChildProcessError):  # already gone (or reaped elsewhere)
             pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -154,4 +158,6 @@ def start_server(options: tuple[str, ...] = ()) -> PostgresServer:
                 raise ServerUnavailable(f"PostgreSQL did not start on 127.0.0.1:{port} ({exc}); its log "
                                         f"ends:\n{log_tail}") from None
             time.sleep(0.2)
-    return PostgresServer(folder, port, proc.pid, time.monotonic() - began)
+    server = PostgresServer(folder, port, proc.pid, time.monotonic() - began)
+    atexit.register(server.stop)  # also when the run ends without its teardown (stop is idempotent)
+    return server
