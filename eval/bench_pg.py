@@ -39,10 +39,8 @@ def _exact(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _load(conn: Any, vectors: np.ndarray) -> float:
+def _load(conn: Any, vectors: np.ndarray, hnsw: str) -> float:
     """Table, COPY and HNSW index, as `rag ingest` writes a build; seconds taken."""
-    from rag.store_postgres import HNSW
-
     began = time.perf_counter()
     conn.execute("DROP TABLE IF EXISTS bench_pg")
     conn.execute(f"CREATE TABLE bench_pg (position int PRIMARY KEY, embedding vector({vectors.shape[1]}) NOT NULL)")
@@ -50,7 +48,7 @@ def _load(conn: Any, vectors: np.ndarray) -> float:
         copy.set_types(["int4", "vector"])
         for i, v in enumerate(vectors):
             copy.write_row((i, v))
-    conn.execute(f"CREATE INDEX ON bench_pg USING hnsw (embedding vector_cosine_ops) WITH ({HNSW})")
+    conn.execute(f"CREATE INDEX ON bench_pg USING hnsw (embedding vector_cosine_ops) WITH ({hnsw})")
     conn.execute("ANALYZE bench_pg")
     return time.perf_counter() - began
 
@@ -80,7 +78,7 @@ def _p(values: list[float], q: float) -> float:
 def measure_pgvector(vectors: np.ndarray, queries: np.ndarray, k: int, dsn: str | None = None) -> dict:
     """build_s, p50_ms, p95_ms and recall_at_10 (vs exact inner product) of pgvector HNSW over `vectors`
     (unit length, float32), at the smallest swept ef_search reaching recall 0.95 (else the largest)."""
-    from rag.store_postgres import connect
+    from rag import load_settings, open_store
 
     server = None
     if dsn is None:
@@ -89,13 +87,13 @@ def measure_pgvector(vectors: np.ndarray, queries: np.ndarray, k: int, dsn: str 
 
         server = start_server(SERVER_OPTIONS)
         dsn = server.dsn
+    store: Any = open_store(load_settings(overrides={"store.backend": "postgres", "store.dsn": dsn}))
     try:
-        conn = connect(dsn)
-        try:
+        with store.connection() as conn:
             vectors = np.ascontiguousarray(vectors, dtype=np.float32)
             queries = np.ascontiguousarray(queries, dtype=np.float32)
             exact = _exact(vectors, queries, k)
-            build = _load(conn, vectors)
+            build = _load(conn, vectors, store.hnsw)
             sweep = []
             for ef in EF_SWEEP:
                 times, found = _query(conn, queries, k, ef)
@@ -107,9 +105,8 @@ def measure_pgvector(vectors: np.ndarray, queries: np.ndarray, k: int, dsn: str 
                     break
             size = conn.execute("SELECT pg_total_relation_size('bench_pg')").fetchone()[0]
             conn.execute("DROP TABLE bench_pg")
-        finally:
-            conn.close()
     finally:
+        store.close()
         if server is not None:
             server.stop()
     best = sweep[-1]
@@ -129,8 +126,7 @@ def _corpus_vectors(index: Path | None) -> np.ndarray:
         flat = faiss.read_index(str(index / "builds" / name / "vectors.faiss"))
         return np.asarray(flat.reconstruct_n(0, flat.ntotal), dtype=np.float32)
 
-    from rag.pipeline import Assistant
-    from rag.settings import load_settings
+    from rag import Assistant, load_settings
 
     with tempfile.TemporaryDirectory() as work:
         settings = load_settings(overrides={"paths.corpus": ROOT / "corpus", "paths.index": Path(work) / "index"})

@@ -171,6 +171,8 @@ class PgVectors:
 class PostgresStore:
     """Builds in one PostgreSQL database (see the module docstring); a connection pool for the readers."""
 
+    hnsw = HNSW  # the index parameters of every build (eval/bench_pg.py measures these)
+
     def __init__(self, dsn: str, ef_search: int = 200) -> None:
         self.dsn = dsn
         self.ef_search = ef_search
@@ -266,7 +268,7 @@ class PostgresStore:
         corpus = Corpus(chunks, documents, _sentence_table(sentence_rows, manifest.dimension))
         dense = PgVectors(self, build_id, int(dimension), int(count))
         check_contents(where, manifest, corpus, dense)
-        return Build(name, where, manifest, corpus, dense, LexicalIndex(chunks))
+        return Build(name, where, manifest, corpus, dense, LexicalIndex.build(chunks))
 
     def write(self, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               vectors: np.ndarray, sentences: SentenceTable) -> Build:

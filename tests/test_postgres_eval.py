@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag import ingest
 from rag.corpus import Corpus
 from rag.evaluation import evaluate, load_gold
 from rag.faiss_index import FaissIndex
-from rag.ingest import ingest
 from rag.lexical import LexicalIndex
 from rag.pipeline import Assistant
 from rag.settings import load_settings
@@ -28,7 +28,7 @@ def _faiss_twin(build: Build) -> Build:
     dense = FaissIndex.flat(build.manifest.dimension)
     dense.add(np.arange(len(build.chunks)), build.dense.vectors(list(range(len(build.chunks)))))
     corpus = Corpus(build.chunks, build.documents, build.sentences)
-    return Build(build.name, "faiss twin", build.manifest, corpus, dense, LexicalIndex(build.chunks))
+    return Build(build.name, "faiss twin", build.manifest, corpus, dense, LexicalIndex.build(build.chunks))
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from gradio_client import Client
 
-from rag.ingest import ingest
+from rag import ingest
 from rag.settings import load_settings
 from rag.store_postgres import PostgresStore
 from tests.conftest import TINY_CORPUS

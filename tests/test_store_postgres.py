@@ -145,7 +145,7 @@ def test_a_server_without_pgvector_is_named_with_the_fix(pg_server, pg_dsn) -> N
 
 def test_ingest_and_ask_through_postgres_give_the_faiss_answers_and_reuse_unchanged_vectors(
         tmp_path, pg_dsn, embedder, tiny_assistant) -> None:
-    from rag.ingest import ingest
+    from rag import ingest
     from rag.pipeline import Assistant
     from tests.conftest import tiny_settings
 
