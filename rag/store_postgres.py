@@ -2,32 +2,40 @@
 
 Layout (README "Serving a team"): schema `rag` holds `rag.builds` (one row per build: name, model, manifest)
 and `rag.current` (one row naming the live build); each build has its own schema `rag_b<id>` with `documents`,
-`chunks` (row, record, `vector(d)` under an HNSW cosine index) and `sentences` (each chunk's sentence spans and
-float16 vectors). A build is written in ONE transaction that ends by updating `rag.current`: readers never see
-half a build, and a killed ingest (its transaction never commits) leaves the previous build serving. Readers
-ask `rag.current` before every question, so every `rag serve` on the database switches at its next question.
-A schema per build makes dropping an old build one cheap DROP, with no HNSW vacuum of deleted rows.
+`chunks` (row, record, `vector(d)` under an HNSW cosine index), `sentences` (each chunk's sentence spans and
+float16 vectors) and `bm25` (the saved bm25s files). A build is written in ONE transaction that ends by
+updating `rag.current`: readers never see half a build, and a killed ingest (its transaction never commits)
+leaves the previous build serving. Readers ask `rag.current` before every question, so every `rag serve` on
+the database switches at its next question. A schema per build makes dropping an old build one cheap DROP,
+with no HNSW vacuum of deleted rows.
 
-The lexical side stays bm25s, built in memory from the chunks read back as for the FAISS folder: its scores
-are the FAISS path's, so both backends give the same answers; PostgreSQL's ts_rank is not BM25 and ranks
-otherwise. Vectors stay in the database; chunks, documents and sentence vectors are read once per build.
+The lexical side stays bm25s, saved in the build as the FAISS folder saves it: its scores are the FAISS
+path's, so both backends give the same answers; PostgreSQL's ts_rank is not BM25 and ranks otherwise.
+Vectors stay in the database; chunks, documents, sentence vectors and BM25 are read once per build.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .corpus import Corpus
 from .errors import IndexBusyError, IndexNotFoundError, StoreError
+from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
@@ -45,6 +53,7 @@ HNSW = "m = 32, ef_construction = 64"  # m 32 not 16: recall@10 at 100k 0.94 not
 POOL_SIZE = 8  # as many as Gradio's queue workers: one connection per concurrent question
 _WRITER_LOCK = 0x7261675F696E6765  # advisory lock key ("rag_inge"): one ingest per database
 _SCHEMA_LOCK = _WRITER_LOCK + 1
+_BM25_PART = 64 << 20  # bytes per row of a saved BM25 file (a bytea value is at most 1 GB)
 _FIX_DSN = "check store.dsn (or RAG_STORE_DSN) and that the server is running"
 
 _SCHEMA = """
@@ -60,9 +69,6 @@ CREATE TABLE IF NOT EXISTS rag.current (
 
 def describe(dsn: str) -> str:
     """The DSN without its password, for messages."""
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict
-
     try:
         parts = conninfo_to_dict(dsn)
     except psycopg.Error:
@@ -81,9 +87,6 @@ def _one_line(exc: BaseException) -> str:
 
 def _prepare(conn: Any, dsn: str) -> None:
     """pgvector present (created if this role may), its types registered on the connection."""
-    import psycopg
-    from pgvector.psycopg import register_vector
-
     if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -99,8 +102,6 @@ def _prepare(conn: Any, dsn: str) -> None:
 
 def connect(dsn: str) -> Any:
     """An autocommit connection ready for vectors; StoreError naming the server and the fix when impossible."""
-    import psycopg
-
     if not dsn:
         raise StoreError("store.backend is 'postgres' but store.dsn is empty; set store.dsn or RAG_STORE_DSN, "
                          "e.g. postgresql://rag@db-host:5432/rag")
@@ -186,9 +187,6 @@ class PostgresStore:
     @contextmanager
     def connection(self) -> Iterator[Any]:
         """A pooled connection; a server that went away becomes a StoreError naming it, not a driver error."""
-        import psycopg
-        from psycopg_pool import ConnectionPool, PoolTimeout
-
         with self._pool_lock:
             if self._pool is None:
                 connect(self.dsn).close()  # the clear message for a wrong DSN, a server down, no pgvector
@@ -203,7 +201,7 @@ class PostgresStore:
                              f"{_FIX_DSN}") from None
         except psycopg.errors.UndefinedTable:
             raise StoreError(f"{self.where}: the build being read was removed by a newer ingest; ask again") from None
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL at {describe(self.dsn)} failed ({_one_line(exc)}); {_FIX_DSN}") from None
 
     def close(self) -> None:
@@ -218,8 +216,6 @@ class PostgresStore:
         conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(self.ef_search),))
 
     def live_name(self) -> str | None:
-        import psycopg
-
         with self.connection() as conn:
             try:
                 row = conn.execute("SELECT b.name FROM rag.current c JOIN rag.builds b ON b.id = c.build_id").fetchone()
@@ -233,8 +229,6 @@ class PostgresStore:
             return self._load(conn, name, expect_model, expect_dimension)
 
     def _load(self, conn: Any, name: str | None, expect_model: str | None, expect_dimension: int | None) -> Build:
-        import psycopg
-
         with conn.transaction():  # the build's tables locked against a DROP while they are read
             try:
                 row = conn.execute(
@@ -263,12 +257,13 @@ class PostgresStore:
                     f"WHERE attrelid = '{s}.chunks'::regclass AND attname = 'embedding'").fetchone()
             except (ValueError, TypeError, KeyError) as exc:
                 raise StoreError(f"{where}: damaged chunk or document records ({exc}); {FIX}") from None
+            lexical = _load_lexical(conn, s, len(chunks), where)
         if len(sentence_rows) != len(chunks):
             raise StoreError(f"{where}: {len(sentence_rows)} sentence rows for {len(chunks)} chunks; {FIX}")
         corpus = Corpus(chunks, documents, _sentence_table(sentence_rows, manifest.dimension))
         dense = PgVectors(self, build_id, int(dimension), int(count))
         check_contents(where, manifest, corpus, dense)
-        return Build(name, where, manifest, corpus, dense, LexicalIndex.build(chunks))
+        return Build(name, where, manifest, corpus, dense, lexical)
 
     def write(self, manifest: Manifest, documents: Sequence[Document], chunks: Sequence[Chunk],
               vectors: np.ndarray, sentences: SentenceTable) -> Build:
@@ -293,6 +288,9 @@ class PostgresStore:
                 for (old,) in conn.execute("SELECT id FROM rag.builds WHERE NOT (id = ANY(%s))", (keep,)).fetchall():
                     conn.execute(f"DROP SCHEMA IF EXISTS {_schema(old)} CASCADE")
                     conn.execute("DELETE FROM rag.builds WHERE id = %s", (old,))
+        except psycopg.Error as exc:  # the transaction is rolled back: nothing of the new build remains
+            raise StoreError(f"{self.where}: the new build could not be written ({_one_line(exc)}); the live "
+                             "build is untouched") from None
         finally:
             conn.close()
         log.info("index build %s is live in %s (%d chunks)", name, self.where, len(chunks))
@@ -326,8 +324,6 @@ class PostgresStore:
 
 def _ensure_schema(conn: Any, dsn: str) -> None:
     """Create the `rag` schema on first use; refuse one written by another version of this layout."""
-    import psycopg
-
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))  # two first runs at once
@@ -351,6 +347,7 @@ def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], ch
     conn.execute(f"CREATE TABLE {s}.chunks (position int PRIMARY KEY, chunk_id text NOT NULL UNIQUE, "
                  f"record text NOT NULL, embedding vector({int(dim)}) NOT NULL)")
     conn.execute(f"CREATE TABLE {s}.sentences (position int PRIMARY KEY, spans bytea NOT NULL, vectors bytea NOT NULL)")
+    conn.execute(f"CREATE TABLE {s}.bm25 (name text, part int, data bytea NOT NULL, PRIMARY KEY (name, part))")
     with conn.cursor().copy(f"COPY {s}.documents (doc, record) FROM STDIN") as copy:
         for d in documents:
             copy.write_row((d.doc, document_to_json(d)))
@@ -367,6 +364,31 @@ def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], ch
                             np.ascontiguousarray(sentences.vectors[first:last], dtype="<f2").tobytes()))
     conn.execute(f"CREATE INDEX ON {s}.chunks USING hnsw (embedding vector_cosine_ops) WITH ({HNSW})")
     conn.execute(f"ANALYZE {s}.chunks")
+    with tempfile.TemporaryDirectory() as tmp, \
+            conn.cursor().copy(f"COPY {s}.bm25 (name, part, data) FROM STDIN WITH (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "int4", "bytea"])
+        for file in LexicalIndex.build(chunks).save(Path(tmp)):
+            data = (Path(tmp) / file).read_bytes()
+            for part, first in enumerate(range(0, max(len(data), 1), _BM25_PART)):
+                copy.write_row((file, part, data[first : first + _BM25_PART]))
+
+
+def _load_lexical(conn: Any, s: str, chunks: int, where: str) -> LexicalIndex:
+    """The build's saved bm25s files, written to a temporary folder and loaded from there: no re-indexing of
+    every chunk at each switch (the memory-mapped arrays outlive the folder's removal)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for file, data in conn.execute(f"SELECT name, data FROM {s}.bm25 ORDER BY name, part"):
+            if file not in LEXICAL_FILES:
+                raise StoreError(f"{where}: unexpected BM25 file {file!r}; {FIX}")
+            with (Path(tmp) / file).open("ab") as fh:
+                fh.write(data)
+        try:
+            lexical = LexicalIndex.load(Path(tmp), chunks)
+        except (ValueError, OSError, KeyError) as exc:
+            raise StoreError(f"{where}: damaged BM25 index ({exc}); {FIX}") from None
+    if lexical.documents != chunks:
+        raise StoreError(f"{where}: the BM25 index covers {lexical.documents} chunks, not {chunks}; {FIX}")
+    return lexical
 
 
 def _sentence_table(rows: Sequence[tuple[bytes, bytes]], dim: int) -> SentenceTable:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexBusyError, IndexNotFoundError, StoreError
+from rag.lexical import LexicalIndex
 from rag.manifest import FileStatus, Manifest
 from rag.sentences import build_table
 from rag.store_postgres import PostgresStore
@@ -64,6 +65,8 @@ def test_a_build_round_trips_and_becomes_the_live_one(store) -> None:
     assert np.array_equal(build.sentences.vectors, expected.vectors) and build.sentences.vectors.dtype == np.float16
     assert build.dense.count() == len(chunks) and build.dense.dimension == DIM
     np.testing.assert_allclose(build.dense.vectors([5, 2]), vectors[[5, 2]], atol=1e-6)
+    in_memory = LexicalIndex.build(chunks)  # the saved BM25 ranks as one built afresh
+    assert build.lexical.search("sentence 7 of report 1", 5) == in_memory.search("sentence 7 of report 1", 5) != []
     with pytest.raises(StoreError, match="built with model 'm', settings ask for 'other'"):
         store.load(expect_model="other")
 
@@ -101,7 +104,7 @@ def test_a_build_that_fails_midway_leaves_the_live_one_and_no_trace(store) -> No
     documents, chunks, vectors = _corpus(10)
     manifest = Manifest("m", DIM, {}, (), len(chunks))
     duplicate = [*chunks[:-1], chunks[0]]  # two rows with one chunk id: the COPY fails inside the transaction
-    with pytest.raises(Exception, match="duplicate key"):
+    with pytest.raises(StoreError, match=r"new build could not be written .*duplicate key.* live build is untouched"):
         store.write(manifest, documents, duplicate, vectors, _sentences(duplicate))
     assert store.live_name() == live.name
     with store.connection() as conn:
