@@ -156,7 +156,7 @@ class PgVectors:
                                         "ORDER BY embedding <=> %s LIMIT %s", (q, q, k)).fetchall()
         return [(int(p), float(c)) for p, c in rows]
 
-    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         out = np.zeros((len(ids), self._dimension), dtype=np.float32)
         if not len(ids):
             return out
@@ -367,7 +367,7 @@ def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], ch
     with tempfile.TemporaryDirectory() as tmp, \
             conn.cursor().copy(f"COPY {s}.bm25 (name, part, data) FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(["text", "int4", "bytea"])
-        for file in LexicalIndex.build(chunks).save(Path(tmp)):
+        for file in LexicalIndex(chunks).save(Path(tmp)):
             data = (Path(tmp) / file).read_bytes()
             for part, first in enumerate(range(0, max(len(data), 1), _BM25_PART)):
                 copy.write_row((file, part, data[first : first + _BM25_PART]))
@@ -405,4 +405,4 @@ def _sentence_table(rows: Sequence[tuple[bytes, bytes]], dim: int) -> SentenceTa
 
 
 def open_store(settings: Settings) -> PostgresStore:
-    return PostgresStore(settings.store.dsn, settings.store.ef_search)
+    return PostgresStore(settings.store.dsn, settings.store.postgres_ef_search)

@@ -28,7 +28,7 @@ def _faiss_twin(build: Build) -> Build:
     dense = FaissIndex.flat(build.manifest.dimension)
     dense.add(np.arange(len(build.chunks)), build.dense.vectors(list(range(len(build.chunks)))))
     corpus = Corpus(build.chunks, build.documents, build.sentences)
-    return Build(build.name, "faiss twin", build.manifest, corpus, dense, LexicalIndex.build(build.chunks))
+    return Build(build.name, "faiss twin", build.manifest, corpus, dense, LexicalIndex(build.chunks))
 
 
 @pytest.mark.slow

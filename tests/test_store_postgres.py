@@ -65,7 +65,7 @@ def test_a_build_round_trips_and_becomes_the_live_one(store) -> None:
     assert np.array_equal(build.sentences.vectors, expected.vectors) and build.sentences.vectors.dtype == np.float16
     assert build.dense.count() == len(chunks) and build.dense.dimension == DIM
     np.testing.assert_allclose(build.dense.vectors([5, 2]), vectors[[5, 2]], atol=1e-6)
-    in_memory = LexicalIndex.build(chunks)  # the saved BM25 ranks as one built afresh
+    in_memory = LexicalIndex(chunks)  # the saved BM25 ranks as one built afresh
     assert build.lexical.search("sentence 7 of report 1", 5) == in_memory.search("sentence 7 of report 1", 5) != []
     with pytest.raises(StoreError, match="built with model 'm', settings ask for 'other'"):
         store.load(expect_model="other")
