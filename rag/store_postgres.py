@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-HNSW = "m = 32, ef_construction = 64"  # m 32 not 16: recall@10 at 100k 0.94 not 0.83 (ef_search 400; eval/bench_pg.py)
+# m 32 not 16: recall@10 at 100k 0.94 not 0.83 at ef_search 400 (eval/bench_pg.py); recorded in each manifest.
+DENSE = {"kind": "pgvector-hnsw", "opclass": "vector_cosine_ops", "m": 32, "ef_construction": 64}
+HNSW = f"m = {DENSE['m']}, ef_construction = {DENSE['ef_construction']}"
 POOL_SIZE = 8  # as many as Gradio's queue workers: one connection per concurrent question
 _WRITER_LOCK = 0x7261675F696E6765  # advisory lock key ("rag_inge"): one ingest per database
 _SCHEMA_LOCK = _WRITER_LOCK + 1
@@ -270,7 +272,7 @@ class PostgresStore:
         """One transaction: the build's schema and rows, its HNSW index, a read-back check, the switch, the prune."""
         check_build_input(manifest, chunks, vectors, sentences)
         name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        final = Manifest(**{**asdict(manifest), "files": manifest.files,
+        final = Manifest(**{**asdict(manifest), "files": manifest.files, "dense": dict(DENSE),
                             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         conn = connect(self.dsn)
         try:

@@ -59,6 +59,8 @@ def test_a_build_round_trips_and_becomes_the_live_one(store) -> None:
     assert store.live_name() == written.name
     build = store.load(expect_model="m", expect_dimension=DIM)
     assert build.name == written.name and list(build.chunks) == chunks
+    assert build.manifest.dense == {"kind": "pgvector-hnsw", "opclass": "vector_cosine_ops", "m": 32,
+                                    "ef_construction": 64}
     expected = _sentences(chunks)
     assert np.array_equal(build.sentences.spans, expected.spans) and len(expected.spans) == 2 * len(chunks)
     assert np.array_equal(build.sentences.offsets, expected.offsets)
