@@ -64,9 +64,9 @@ class StoreSettings:
     faiss_hnsw_m: int = 32
     faiss_hnsw_ef_construction: int = 64
     faiss_target_recall: float = 0.95
-    # The PostgreSQL backend: HNSW candidates per query (pgvector's hnsw.ef_search); recall rises with it, and
-    # latency (eval/bench_pg.py: recall@10 0.96 at 10k passages with 100, 0.94 at 100k with 400).
-    postgres_ef_search: int = 200
+    # The PostgreSQL backend: each build's hnsw.ef_search is the smallest reaching this recall@10 on passages
+    # held out of its graph (recorded in the manifest), as for the approximate FAISS index.
+    postgres_target_recall: float = 0.95
 
 
 @dataclass(frozen=True, slots=True)

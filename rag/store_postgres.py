@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +51,13 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 # m 32 not 16: recall@10 at 100k 0.94 not 0.83 at ef_search 400 (eval/bench_pg.py); recorded in each manifest.
 DENSE = {"kind": "pgvector-hnsw", "opclass": "vector_cosine_ops", "m": 32, "ef_construction": 64}
-HNSW = f"m = {DENSE['m']}, ef_construction = {DENSE['ef_construction']}"
+HNSW = f"m = {DENSE['m']}, ef_construction = {DENSE['ef_construction']}"  # ef_search: tuned per build
 POOL_SIZE = 8  # as many as Gradio's queue workers: one connection per concurrent question
 _WRITER_LOCK = 0x7261675F696E6765  # advisory lock key ("rag_inge"): one ingest per database
 _SCHEMA_LOCK = _WRITER_LOCK + 1
+_TUNING_QUERIES = 200  # passages held out of the HNSW graph to tune ef_search (at most a tenth of them)
+_EF_SEARCH_MIN = 40  # a graph too small to tune still searches this wide (HNSW returns at most ef_search rows)
+_EF_SEARCH_CAP = 1000  # pgvector's largest hnsw.ef_search
 _BM25_PART = 64 << 20  # bytes per row of a saved BM25 file (a bytea value is at most 1 GB)
 _FIX_DSN = "check store.dsn (or RAG_STORE_DSN) and that the server is running"
 
@@ -122,11 +125,12 @@ def connect(dsn: str) -> Any:
 class PgVectors:
     """One build's vectors in its `chunks` table; rows are chunk positions in build order."""
 
-    def __init__(self, store: PostgresStore, build_id: int, dimension: int, count: int) -> None:
+    def __init__(self, store: PostgresStore, build_id: int, dimension: int, count: int, ef_search: int) -> None:
         self._store = store
         self._table = f"{_schema(build_id)}.chunks"
         self._dimension = dimension
         self._count = count
+        self.ef_search = ef_search  # tuned at build to the target recall
 
     @property
     def dimension(self) -> int:
@@ -151,9 +155,9 @@ class PgVectors:
                     "ORDER BY (embedding <=> %s) + 0 LIMIT %s",  # "+ 0": not the index's ordering, so exact
                     (q, np.asarray(allowed, dtype=np.int32).tolist(), q, k)).fetchall()
             else:
-                with conn.transaction():
-                    if k > self._store.ef_search:  # HNSW returns at most ef_search rows
-                        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(k),))
+                with conn.transaction():  # HNSW returns at most ef_search rows: never fewer than k
+                    ef = min(max(self.ef_search, k), _EF_SEARCH_CAP)
+                    conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
                     rows = conn.execute(f"SELECT position, 1 - (embedding <=> %s) FROM {self._table} "
                                         "ORDER BY embedding <=> %s LIMIT %s", (q, q, k)).fetchall()
         return [(int(p), float(c)) for p, c in rows]
@@ -176,9 +180,9 @@ class PostgresStore:
 
     hnsw = HNSW  # the index parameters of every build (eval/bench_pg.py measures these)
 
-    def __init__(self, dsn: str, ef_search: int = 200) -> None:
+    def __init__(self, dsn: str, target_recall: float = 0.95) -> None:
         self.dsn = dsn
-        self.ef_search = ef_search
+        self.target_recall = target_recall
         self._pool: Any = None
         self._pool_lock = threading.Lock()
 
@@ -215,7 +219,6 @@ class PostgresStore:
 
     def _configure(self, conn: Any) -> None:
         _prepare(conn, self.dsn)
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(self.ef_search),))
 
     def live_name(self) -> str | None:
         with self.connection() as conn:
@@ -263,7 +266,8 @@ class PostgresStore:
         if len(sentence_rows) != len(chunks):
             raise StoreError(f"{where}: {len(sentence_rows)} sentence rows for {len(chunks)} chunks; {FIX}")
         corpus = Corpus(chunks, documents, _sentence_table(sentence_rows, manifest.dimension))
-        dense = PgVectors(self, build_id, int(dimension), int(count))
+        dense = PgVectors(self, build_id, int(dimension), int(count),
+                          int(manifest.dense.get("ef_search", _EF_SEARCH_MIN)))
         check_contents(where, manifest, corpus, dense)
         return Build(name, where, manifest, corpus, dense, lexical)
 
@@ -282,7 +286,10 @@ class PostgresStore:
                     "INSERT INTO rag.builds (name, model, dimension, chunk_count, manifest) "
                     "VALUES (%s, %s, %s, %s, %s) RETURNING id",
                     (name, final.model, final.dimension, len(chunks), final.to_json())).fetchone()[0])
-                _write_tables(conn, _schema(build_id), final.dimension, documents, chunks, vectors, sentences)
+                ef, recall = _write_tables(conn, _schema(build_id), final.dimension, documents, chunks, vectors,
+                                           sentences, self.target_recall)
+                final = replace(final, dense={**final.dense, "ef_search": ef, "recall_at_10": round(recall, 4)})
+                conn.execute("UPDATE rag.builds SET manifest = %s WHERE id = %s", (final.to_json(), build_id))
                 built = self._load(conn, name, final.model, final.dimension)  # this transaction sees its own rows
                 live = conn.execute("SELECT build_id FROM rag.current").fetchone()[0]
                 conn.execute("UPDATE rag.current SET build_id = %s", (build_id,))  # the switch
@@ -343,7 +350,8 @@ def _ensure_schema(conn: Any, dsn: str) -> None:
 
 
 def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], chunks: Sequence[Chunk],
-                  vectors: np.ndarray, sentences: SentenceTable) -> None:
+                  vectors: np.ndarray, sentences: SentenceTable, target_recall: float) -> tuple[int, float]:
+    """The build's tables; returns the ef_search tuned on passages held out of the HNSW graph and its recall."""
     conn.execute(f"CREATE SCHEMA {s}")
     conn.execute(f"CREATE TABLE {s}.documents (doc text PRIMARY KEY, record text NOT NULL)")
     conn.execute(f"CREATE TABLE {s}.chunks (position int PRIMARY KEY, chunk_id text NOT NULL UNIQUE, "
@@ -353,19 +361,19 @@ def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], ch
     with conn.cursor().copy(f"COPY {s}.documents (doc, record) FROM STDIN") as copy:
         for d in documents:
             copy.write_row((d.doc, document_to_json(d)))
-    with conn.cursor().copy(f"COPY {s}.chunks (position, chunk_id, record, embedding) FROM STDIN "
-                            "WITH (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", "text", "text", "vector"])
-        for i, c in enumerate(chunks):
-            copy.write_row((i, c.chunk_id, chunk_to_json(c), np.asarray(vectors[i], dtype=np.float32)))
+    n = len(chunks)
+    held = min(_TUNING_QUERIES, n // 10)  # as the FAISS default: queries the graph was built without
+    _copy_chunks(conn, s, chunks, vectors, range(n - held))
+    conn.execute(f"CREATE INDEX ON {s}.chunks USING hnsw (embedding vector_cosine_ops) WITH ({HNSW})")
+    ef, recall = _tune_ef_search(conn, s, vectors[: n - held], vectors[n - held :], target_recall)
+    _copy_chunks(conn, s, chunks, vectors, range(n - held, n))  # inserted into the graph as rows
+    conn.execute(f"ANALYZE {s}.chunks")
     with conn.cursor().copy(f"COPY {s}.sentences (position, spans, vectors) FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(["int4", "bytea", "bytea"])
-        for p in range(len(chunks)):
+        for p in range(n):
             first, last = int(sentences.offsets[p]), int(sentences.offsets[p + 1])
             copy.write_row((p, np.ascontiguousarray(sentences.spans[first:last, 1:], dtype="<i8").tobytes(),
                             np.ascontiguousarray(sentences.vectors[first:last], dtype="<f2").tobytes()))
-    conn.execute(f"CREATE INDEX ON {s}.chunks USING hnsw (embedding vector_cosine_ops) WITH ({HNSW})")
-    conn.execute(f"ANALYZE {s}.chunks")
     with tempfile.TemporaryDirectory() as tmp, \
             conn.cursor().copy(f"COPY {s}.bm25 (name, part, data) FROM STDIN WITH (FORMAT BINARY)") as copy:
         copy.set_types(["text", "int4", "bytea"])
@@ -373,6 +381,35 @@ def _write_tables(conn: Any, s: str, dim: int, documents: Sequence[Document], ch
             data = (Path(tmp) / file).read_bytes()
             for part, first in enumerate(range(0, max(len(data), 1), _BM25_PART)):
                 copy.write_row((file, part, data[first : first + _BM25_PART]))
+    return ef, recall
+
+
+def _copy_chunks(conn: Any, s: str, chunks: Sequence[Chunk], vectors: np.ndarray, rows: range) -> None:
+    with conn.cursor().copy(f"COPY {s}.chunks (position, chunk_id, record, embedding) FROM STDIN "
+                            "WITH (FORMAT BINARY)") as copy:
+        copy.set_types(["int4", "text", "text", "vector"])
+        for i in rows:
+            copy.write_row((i, chunks[i].chunk_id, chunk_to_json(chunks[i]), np.asarray(vectors[i], dtype=np.float32)))
+
+
+def _tune_ef_search(conn: Any, s: str, base: np.ndarray, queries: np.ndarray, target: float,
+                    k: int = 10) -> tuple[int, float]:
+    """The smallest ef_search (doubling from 16, pgvector's cap 1000) whose recall@k against exact search over
+    `base` reaches `target`, and that recall; the cap and its recall when none does."""
+    if not len(queries) or len(base) <= k:
+        return _EF_SEARCH_MIN, 1.0
+    base = np.asarray(base, dtype=np.float32)
+    exact = np.concatenate([np.argpartition(-(np.asarray(block, dtype=np.float32) @ base.T), k, axis=1)[:, :k]
+                            for block in np.array_split(queries, max(1, len(queries) // 16))])  # 16 rows of n at once
+    ef = 16
+    while True:
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
+        found = [[r[0] for r in conn.execute(f"SELECT position FROM {s}.chunks ORDER BY embedding <=> %s LIMIT %s",
+                                             (np.asarray(q, dtype=np.float32), k))] for q in queries]
+        recall = float(np.mean([len(set(f) & set(e.tolist())) / k for f, e in zip(found, exact, strict=True)]))
+        if recall >= target or ef >= _EF_SEARCH_CAP:
+            return ef, recall
+        ef = min(ef * 2, _EF_SEARCH_CAP)
 
 
 def _load_lexical(conn: Any, s: str, chunks: int, where: str) -> LexicalIndex:
@@ -407,4 +444,4 @@ def _sentence_table(rows: Sequence[tuple[bytes, bytes]], dim: int) -> SentenceTa
 
 
 def open_store(settings: Settings) -> PostgresStore:
-    return PostgresStore(settings.store.dsn, settings.store.postgres_ef_search)
+    return PostgresStore(settings.store.dsn, settings.store.postgres_target_recall)
