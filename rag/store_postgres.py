@@ -155,8 +155,8 @@ class PgVectors:
                     "ORDER BY (embedding <=> %s) + 0 LIMIT %s",  # "+ 0": not the index's ordering, so exact
                     (q, np.asarray(allowed, dtype=np.int32).tolist(), q, k)).fetchall()
             else:
-                with conn.transaction():  # HNSW returns at most ef_search rows: never fewer than k
-                    ef = min(max(self.ef_search, k), _EF_SEARCH_CAP)
+                with conn.transaction():  # HNSW returns at most ef_search rows; 2k keeps the k-th one well found
+                    ef = min(max(self.ef_search, 2 * k), _EF_SEARCH_CAP)
                     conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
                     rows = conn.execute(f"SELECT position, 1 - (embedding <=> %s) FROM {self._table} "
                                         "ORDER BY embedding <=> %s LIMIT %s", (q, q, k)).fetchall()
