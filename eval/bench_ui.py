@@ -24,9 +24,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from rag.evaluation import load_gold
-from rag.pipeline import Assistant
-from rag.settings import load_settings, offline_environment
+from rag import Assistant, load_gold, load_settings, offline_environment
 from ui.app import build_app, launch
 
 # Every change of the latest assistant message, timestamped, and the moment the first source card of this
@@ -124,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         values = sorted(r[key] for r in rows)
         return {"median": statistics.median(values), "p90": values[min(len(values) - 1, int(0.9 * len(values)))]}
 
-    result = {"index": str(assistant.index.path), "questions": len(rows),
+    result = {"index": assistant.index.where, "questions": len(rows),
               "first_passage_ms": summary("first_passage_ms"), "full_answer_ms": summary("full_answer_ms"),
               "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)

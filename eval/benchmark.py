@@ -2,7 +2,13 @@
 side by side in one run, because the machines here are shared and noisy.
 
     .venv/bin/python eval/benchmark.py [--out eval/out/benchmark.json] [--quick] [--corpus corpus]
-                                       [--repair-100mb]
+                                       [--repair-100mb] [--pgvector]
+    .venv/bin/python eval/benchmark.py --scale-only index [--sizes 10000 100000 1000000] [--pgvector]
+
+Scaling: per size, FAISS flat and the approximate FAISS default (HNSW) side by side (build time, query p50/p95,
+recall@10 against exact search, and the seconds and resident memory to load the index in a fresh process);
+with --pgvector, a PostgreSQL/pgvector column from eval/bench_pg.py's measure_pgvector(vectors, queries, k),
+which returns the same keys as measure_faiss_flat and measure_faiss_hnsw here.
 
 Needs the `bench` extra for the LangChain comparison: pip install -e ".[bench]".
 """
@@ -10,9 +16,11 @@ Needs the `bench` extra for the LangChain comparison: pip install -e ".[bench]".
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,13 +29,21 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.evaluation import evidence_in, load_gold
-from rag.ingest import ingest
-from rag.paragraphs import build_document
-from rag.pipeline import Assistant
-from rag.settings import load_settings
-from rag.types import RawDocument, RawPage
+from rag import (
+    Assistant,
+    DenseKind,
+    Embedder,
+    FaissIndex,
+    RawDocument,
+    RawPage,
+    build_document,
+    evidence_in,
+    faiss_dense_index,
+    ingest,
+    load_gold,
+    load_settings,
+    open_store,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +66,7 @@ def bench_ingest(corpus: Path, work: Path) -> tuple[dict, Assistant]:
     began = time.perf_counter()
     report = ingest(settings, embedder)
     ingest_s = time.perf_counter() - began
-    size = sum(p.stat().st_size for p in report.build.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in Path(report.build).rglob("*") if p.is_file())
     return ({"model_load_s": round(load_s, 2), "cold_ingest_s": round(ingest_s, 2), "chunks": report.chunks,
              "index_bytes": size}, Assistant(settings, embedder))
 
@@ -124,61 +140,153 @@ def bench_langchain(corpus: Path, assistant: Assistant, gold: Path, k: int, limi
             f"langchain_recall@{k}": round(lc_hit / len(items), 3)}
 
 
-def _synthetic(base: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+# Per-dimension noise on the replicated corpus vectors. At 0.08 (the figures so far) a passage's nearest
+# neighbour has cosine ~0.39, against ~0.93 in the real corpus: close to random points on the sphere, the hard
+# case for approximate search. 0.02 gives ~0.88.
+NOISE = 0.08
+
+
+def _synthetic(base: np.ndarray, n: int, rng: np.random.Generator, noise: float = NOISE) -> np.ndarray:
     """Real corpus vectors replicated with noise: clustered like real text, unlike uniform noise."""
     picks = base[rng.integers(0, len(base), n)]
-    data = picks + rng.normal(0, 0.08, picks.shape).astype(np.float32)
+    data = picks + rng.normal(0, noise, picks.shape).astype(np.float32)
     data /= np.linalg.norm(data, axis=1, keepdims=True)
     return np.ascontiguousarray(data, dtype=np.float32)
 
 
-def _time_queries(index, queries: np.ndarray, k: int) -> tuple[float, np.ndarray]:
-    times, ids = [], []
+def _query_times(search, queries: np.ndarray, k: int) -> tuple[list[float], np.ndarray]:
+    """Seconds per single query (as a user asks them, one at a time) and the ids found."""
+    times, found = [], []
     for q in queries:
         t = time.perf_counter()
-        _, found = index.search(q.reshape(1, -1), k)
+        ids = search(q, k)
         times.append(time.perf_counter() - t)
-        ids.append(found[0])
-    return statistics.median(times), np.array(ids)
+        found.append(list(ids) + [-1] * (k - len(ids)))
+    return times, np.array(found)
 
 
-def bench_scaling(base: np.ndarray, sizes: list[int], queries_n: int, hnsw_max: int) -> list[dict]:
+def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """The exact top-k ids by inner product (cosine on unit vectors), the reference for recall."""
+    return faiss.knn(queries, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)[1]
+
+
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return round(float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact, strict=True)])), 4)
+
+
+def _figures(build_s: float, times: list[float], found: np.ndarray, exact: np.ndarray, **extra) -> dict:
+    """The figures every column reports, under the keys eval/bench_pg.py's measure_pgvector uses too."""
+    return {"n": extra.pop("n"), "build_s": round(build_s, 2), "p50_ms": _ms(_p(times, 0.5)),
+            "p95_ms": _ms(_p(times, 0.95)), "recall_at_10": _recall(found, exact), **extra}
+
+
+def measure_faiss_flat(vectors: np.ndarray, queries: np.ndarray, k: int) -> dict:
+    """Exact FAISS (IndexFlatIP), what builds up to store.faiss_approximate_above passages hold."""
+    settings = load_settings(overrides={"store.faiss_approximate_above": len(vectors)})
+    return _measure_default(vectors, queries, k, settings, exact_neighbours(vectors, queries, k))
+
+
+def measure_faiss_hnsw(vectors: np.ndarray, queries: np.ndarray, k: int) -> dict:
+    """Approximate FAISS as `rag ingest` builds it above the threshold: HNSW, efSearch tuned to the target recall."""
+    settings = load_settings(overrides={"store.faiss_approximate_above": 0})
+    return _measure_default(vectors, queries, k, settings, exact_neighbours(vectors, queries, k))
+
+
+def _measure_default(vectors: np.ndarray, queries: np.ndarray, k: int, settings, exact: np.ndarray) -> dict:
+    began = time.perf_counter()
+    index, kind = faiss_dense_index(vectors.shape[1], vectors, settings.store)
+    build_s = time.perf_counter() - began
+    times, found = _query_times(lambda q, k: [r for r, _ in index.search(q, k)], queries, k)
+    figures = _figures(build_s, times, found, exact, n=len(vectors), params=kind.to_json())
+    figures["_index"] = index  # for the load measurement; dropped before writing
+    return figures
+
+
+def measure_load(index, work: Path) -> dict:
+    """Save an index as a build holds it, then, in a fresh process, check its sha256 and load it (memory-mapped)
+    as `rag serve` does: seconds to load, and resident memory after loading and after 50 queries."""
+    path = work / "vectors.faiss"
+    index.save(path)
+    kind = json.dumps(index.kind.to_json())
+    out = subprocess.run([sys.executable, __file__, "--load-probe", str(path), kind], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["file_mb"] = round(path.stat().st_size / 2**20, 1)
+    path.unlink()
+    return figures
+
+
+def _rss_mb(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def load_probe(path: Path, kind_json: str) -> int:
+    """The child of measure_load: one load, as a serving process does it."""
+    began = time.perf_counter()
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    index = FaissIndex.read(path, DenseKind.from_json(json.loads(kind_json)))
+    load_s = time.perf_counter() - began
+    after_load = _rss_mb()
     rng = np.random.default_rng(0)
+    queries = rng.normal(size=(50, index.dimension)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    for q in queries:
+        index.search(q, 10)
+    print(json.dumps({"load_s": round(load_s, 2), "rss_after_load_mb": after_load,
+                      "rss_after_50_queries_mb": _rss_mb(), "peak_rss_mb": _rss_mb("VmHWM")}))
+    return 0
+
+
+def bench_scaling(base: np.ndarray, sizes: list[int], queries_n: int, pgvector: bool = False,
+                  noise: float = NOISE) -> list[dict]:
+    """Side by side per size: FAISS flat, the approximate FAISS default (HNSW), PostgreSQL/pgvector with
+    --pgvector (eval/bench_pg.py), and the time and memory to load each FAISS index as a build."""
+    rng = np.random.default_rng(0)
+    measure_pg = _pgvector_hook() if pgvector else None
     rows = []
-    dim = base.shape[1]
     for n in sizes:
-        data = _synthetic(base, n, rng)
-        queries = _synthetic(base, queries_n, rng)
-        candidates = [("flat", lambda: faiss.IndexFlatIP(dim))]
-        if n <= hnsw_max:
-            def hnsw():
-                index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-                index.hnsw.efSearch = 64
-                return index
-            candidates.append(("hnsw32", hnsw))
-        nlist = int(4 * np.sqrt(n))
-        candidates.append((f"ivf{nlist}", lambda nlist=nlist: faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist,
-                                                                                  faiss.METRIC_INNER_PRODUCT)))
-        exact = None
-        for name, make in candidates:
-            index = make()
-            t = time.perf_counter()
-            if not index.is_trained:
-                index.train(data[rng.choice(n, min(n, 40 * nlist), replace=False)])
-            index.add(data)
-            if isinstance(index, faiss.IndexIVFFlat):
-                index.nprobe = 16
-            build = time.perf_counter() - t
-            median, ids = _time_queries(index, queries, 10)
-            if exact is None:
-                exact = ids
-            recall = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(ids, exact, strict=True)]))
-            rows.append({"n": n, "index": name, "build_s": round(build, 2), "query_p50_ms": _ms(median),
-                         "recall@10_vs_flat": round(recall, 3), "vectors_mb": round(data.nbytes / 2**20, 1)})
-            print(f"  scaling n={n:>8} {name:<10} build {build:7.2f}s  query {median * 1000:7.2f} ms  "
-                  f"recall@10 {recall:.3f}", file=sys.stderr)
-            del index
+        data = _synthetic(base, n, rng, noise)
+        queries = _synthetic(base, queries_n, rng, noise)
+        exact = exact_neighbours(data, queries, 10)
+        default = "hnsw" if n > load_settings().store.faiss_approximate_above else "flat"
+        for name, above in (("faiss-flat", n), ("faiss-hnsw", 0)):  # as measure_faiss_flat / _hnsw, sharing `exact`
+            settings = load_settings(overrides={"store.faiss_approximate_above": above})
+            row = {"index": name, "default": name.endswith(default),
+                   **_measure_default(data, queries, 10, settings, exact)}
+            with tempfile.TemporaryDirectory() as work:
+                row["load"] = measure_load(row.pop("_index"), Path(work))
+            rows.append(row)
+            _print_row(row)
+        if measure_pg is not None:
+            row = {"index": "pgvector", "default": False, **measure_pg(data, queries, 10)}
+            rows.append(row)
+            _print_row(row)
+        del data
     return rows
+
+
+def _pgvector_hook():
+    """eval/bench_pg.py's measure_pgvector(vectors, queries, k) -> dict, when it can be imported."""
+    try:
+        from bench_pg import measure_pgvector  # type: ignore[import-not-found]  # eval/ is the script's folder
+    except ImportError as exc:
+        print(f"  --pgvector: eval/bench_pg.py cannot be imported ({exc}); no pgvector column", file=sys.stderr)
+        return None
+    return measure_pgvector
+
+
+def _print_row(row: dict) -> None:
+    load = row.get("load", {})
+    print(f"  n={row['n']:>8} {row['index']:<10} build {row['build_s']:8.2f}s  p50 {row['p50_ms']:7.2f} ms  "
+          f"p95 {row['p95_ms']:7.2f} ms  recall@10 {row['recall_at_10']:.3f}"
+          + (f"  load {load['load_s']:.2f}s rss {load['rss_after_50_queries_mb']:.0f} MB" if load else ""),
+          file=sys.stderr, flush=True)
 
 
 _WORDS = ("the forum states governments cooperation labour mobility recommended development partnership "
@@ -224,29 +332,62 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-langchain", action="store_true")
     ap.add_argument("--repair-100mb", action="store_true",
                     help="time repair of 100 MB of text too (about 2 minutes and 2-3 GB of memory)")
+    ap.add_argument("--scale-only", type=Path, metavar="INDEX",
+                    help="only the vector-index scaling, from the passage vectors of this index folder's live build")
+    ap.add_argument("--sizes", type=int, nargs="+", help="passages per scaling row (default 10k 100k 1M)")
+    ap.add_argument("--pgvector", action="store_true", help="a PostgreSQL/pgvector column (eval/bench_pg.py)")
+    ap.add_argument("--noise", type=float, default=NOISE, help=f"per-dimension noise of the scaling vectors ({NOISE})")
+    ap.add_argument("--load-probe", nargs=2, metavar=("FILE", "KIND"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    questions = [i.question for i in load_gold(args.gold)]
+    if args.load_probe:
+        return load_probe(Path(args.load_probe[0]), args.load_probe[1])
+    sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000, 1_000_000])
+    queries_n = 50 if args.quick else 200
     results: dict = {"quick": args.quick}
+    if args.scale_only:
+        build = open_store(load_settings(overrides={"paths.index": args.scale_only})).load()
+        base = build.dense.vectors(list(range(len(build.chunks))))
+        results["noise"] = args.noise
+        results["scaling"] = bench_scaling(base, sizes, queries_n, args.pgvector, args.noise)
+        return _write(results, args.out)
+    questions = [i.question for i in load_gold(args.gold)]
     with tempfile.TemporaryDirectory() as work:
         results["ingest"], assistant = bench_ingest(args.corpus, Path(work))
         results["embedding"] = bench_embedding(assistant, 64 if args.quick else 300)
         results["ask"] = bench_ask(assistant, questions[: 10 if args.quick else len(questions)])
         if not args.no_langchain:
             results["langchain"] = bench_langchain(args.corpus, assistant, args.gold, 5, 10 if args.quick else 200)
-        base = assistant.index.vectors(list(range(len(assistant.index.chunks))))
-    sizes = [10_000] if args.quick else [10_000, 100_000, 1_000_000]
-    results["scaling"] = bench_scaling(base, sizes, 50 if args.quick else 200, hnsw_max=100_000)
+        base = assistant.index.dense.vectors(list(range(len(assistant.index.chunks))))
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["noise"] = args.noise
+    results["scaling"] = bench_scaling(base, sizes, queries_n, args.pgvector, args.noise)
     # After the RSS figure, which is the index's: repairing 100 MB of text needs more memory than serving.
     results["repair"] = bench_repair([1] if args.quick else [1, 10, 100] if args.repair_100mb else [1, 10])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return _write(results, args.out)
+
+
+def _write(results: dict, out: Path) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(render(results))
-    print(f"written: {args.out}")
+    print(f"written: {out}")
     return 0
 
 
+def scaling_table(rows: list[dict]) -> list[str]:
+    lines = ["| n | index | default | build s | p50 ms | p95 ms | recall@10 | load s | RSS after load / queries MB |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+    for s in rows:
+        load = s.get("load") or {}
+        rss = f"{load['rss_after_load_mb']:.0f} / {load['rss_after_50_queries_mb']:.0f}" if load else "-"
+        lines.append(f"| {s['n']} | {s['index']} | {'yes' if s.get('default') else ''} | {s['build_s']} | "
+                     f"{s['p50_ms']} | {s['p95_ms']} | {s['recall_at_10']} | {load.get('load_s', '-')} | {rss} |")
+    return lines
+
+
 def render(r: dict) -> str:
+    if "ingest" not in r:
+        return "\n".join(scaling_table(r["scaling"]))
     i, e = r["ingest"], r["embedding"]
     lines = ["| measure | value |", "|---|---:|",
              f"| model load | {i['model_load_s']} s |", f"| cold ingest (model loaded) | {i['cold_ingest_s']} s |",
@@ -256,9 +397,7 @@ def render(r: dict) -> str:
     lines += [f"| ask {s} p50 / p95 | {v['p50_ms']} / {v['p95_ms']} ms |" for s, v in r["ask"].items()]
     for key, value in r.get("langchain", {}).items():
         lines.append(f"| langchain: {key} | {value} |")
-    lines += ["", "| n | index | build s | query p50 ms | recall@10 vs flat |", "|---:|---|---:|---:|---:|"]
-    lines += [f"| {s['n']} | {s['index']} | {s['build_s']} | {s['query_p50_ms']} | {s['recall@10_vs_flat']} |"
-              for s in r["scaling"]]
+    lines += ["", *scaling_table(r["scaling"])]
     lines += ["", "| repair of | MB | s | s per MB |", "|---|---:|---:|---:|"]
     lines += [f"| {x['shape']} | {x['mb']} | {x['seconds']} | {x['s_per_mb']} |" for x in r.get("repair", [])]
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.store import load_index  # noqa: E402 - after the path fix, as a script
+from rag import load_settings, open_store  # noqa: E402 - after the path fix, as a script
 from tests.conftest import TINY_CORPUS  # noqa: E402
 from tests.hostile_files import HOSTILE_SETTINGS, reason_kind, write_hostile_corpus  # noqa: E402
 
@@ -40,7 +40,8 @@ def main() -> int:
         seconds = time.perf_counter() - began
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         crashed = proc.returncode != 0 or "Traceback" in proc.stderr
-        files = load_index(index).manifest.files if not crashed else ()
+        settings = load_settings(Path(tmp) / "none.toml", {"paths.index": index})
+        files = open_store(settings).load().manifest.files if not crashed else ()
     refused = Counter(reason_kind(f.error or "") for f in files if f.status != "ok")
     result = {
         "files_tried": len(files),

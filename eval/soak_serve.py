@@ -32,9 +32,7 @@ from typing import Any
 
 from gradio_client import Client
 
-from rag.conversation import rewrite
-from rag.evaluation import load_gold
-from rag.pipeline import clean_question
+from rag import clean_question, load_gold, rewrite_followup
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS = ("health insurance", "return", "remittance costs", "recruitment fees", "diaspora bonds",
@@ -177,7 +175,7 @@ def session_worker(url: str, soak: Soak, session_turns: int) -> None:
                 soak.finish(error=f"{question!r}: {record!r}"[:300])
                 continue
             asked = clean_question(question, 10_000)
-            expected = rewrite(asked, history)
+            expected = rewrite_followup(asked, history)
             if record.get("question") != asked or record.get("query") != expected:
                 soak.finish(leak={"asked": asked, "expected_query": expected,
                                   "got_question": record.get("question"), "got_query": record.get("query")})

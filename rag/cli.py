@@ -10,16 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import read_batch
-from .errors import RagError
-from .grounding import citation_label
-from .records import answer_record, hit_record
-from .settings import Settings, load_settings
+from rag import RagError, Settings, answer_record, citation_label, hit_record, load_settings, read_batch
 
 if TYPE_CHECKING:  # imported lazily at run time: they load the model stack
-    from .embedding import Embedder
-    from .evaluation import GoldItem
-    from .pipeline import Assistant
+    from rag import Assistant, Embedder, GoldItem
 
 
 def _common(p: argparse.ArgumentParser, corpus: bool = False) -> None:
@@ -103,7 +97,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _filters_of(args: argparse.Namespace) -> Any:
-    from .retrieval import Filters
+    from rag import Filters
 
     return Filters(tuple(args.report), tuple(args.year), tuple(args.place))
 
@@ -132,11 +126,10 @@ def _ingest_bars(quiet: bool) -> tuple[Callable[[str, int, int], None], Callable
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from .embedding import Embedder
-    from .ingest import ingest
+    from rag import Assistant
 
     progress, close = _ingest_bars(args.quiet)
-    report = ingest(settings, Embedder(settings.embedding), progress)
+    _, report = Assistant.build(settings, progress)
     close()
     print(f"{'document':<58} {'paras':>5} {'notes':>5} {'tables':>6} {'pages':>5}  warnings")
     for q in report.quality:
@@ -155,7 +148,7 @@ def _shown(name: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from .pipeline import Assistant
+    from rag import Assistant
 
     hits = Assistant(settings).search(args.question, args.k, _filters_of(args))
     if args.json:
@@ -182,7 +175,7 @@ def _print_answer(answer: Any) -> None:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """One question, or a batch file answered line by line; exit 1 if any batch line failed."""
-    from .pipeline import Assistant
+    from rag import Assistant
 
     if bool(args.batch) == bool(args.question):
         raise RagError("give either a QUESTION or --batch FILE.jsonl")
@@ -221,8 +214,7 @@ def _read_metrics(path: Path) -> dict[str, float]:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Score each gold set: against the configured index, or, for a set with a `corpus/` folder beside it,
     against an index of that folder built (only what changed) in `<out>/eval-cache/<set name>`."""
-    from .evaluation import load_gold, own_corpus, seed_names, set_name
-    from .pipeline import Assistant
+    from rag import Assistant, load_gold, own_corpus, seed_names, set_name
 
     golds = args.gold or [Path("eval/gold.jsonl")]
     shared: Assistant | None = None  # the configured index, loaded once when a set needs it
@@ -246,10 +238,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _own_index(args: argparse.Namespace, settings: Settings, corpus: Path, index: Path,
                embedder: Embedder | None) -> Assistant:
-    """An assistant over `corpus`, indexed into `index` with the same settings by the library's own ingest."""
-    from .pipeline import Assistant
+    """An assistant over `corpus`, indexed into `index` with the same settings by the library's own ingest.
 
-    own = settings.with_overrides({"paths.corpus": corpus, "paths.index": index})
+    Always a FAISS folder: with store.backend = "postgres" the shared database holds the team's live build,
+    which a gold set's own corpus must never replace."""
+    from rag import Assistant
+
+    own = settings.with_overrides({"paths.corpus": corpus, "paths.index": index, "store.backend": "faiss"})
     progress, close = _ingest_bars(args.quiet)
     assistant, report = Assistant.build(own, progress, embedder)
     close()
@@ -264,8 +259,7 @@ def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Assistant
               gold: Path, out: Path) -> int:
     from tqdm import tqdm
 
-    from .eval_report import metrics_table, write_report
-    from .evaluation import ablation_settings, compare, evaluate, gate
+    from rag import ablation_settings, compare_metrics, evaluate, gate, metrics_table, write_report
 
     configs = {} if args.no_ablations else ablation_settings(settings.retrieval)
     if settings.retrieval not in configs.values():  # the last configuration is the headline
@@ -283,7 +277,7 @@ def _eval_set(args: argparse.Namespace, settings: Settings, assistant: Assistant
     print(metrics_table(runs))
     print(f"report: {report}")
     if args.compare:
-        for name, old, new, change in compare(runs[-1].metrics, _read_metrics(args.compare)):
+        for name, old, new, change in compare_metrics(runs[-1].metrics, _read_metrics(args.compare)):
             print(f"{name:<32} {old:10.3f} {new:10.3f} {change:+10.3f}")
     if baseline is not None:
         drops = gate(runs[-1].metrics, baseline, args.tolerance)

@@ -1,4 +1,4 @@
-"""The assistant: one loaded index and model, answering questions. CLI, UI and eval use only this."""
+"""The assistant: one loaded index and model, answering questions; the heart of the public API (`rag`)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from .answering import abstain, compose, decline
 from .conversation import rewrite
 from .embedding import Embedder
 from .errors import GroundingError, QuestionError, RagError, StoreError
+from .filters import Filters
 from .generator import rephrase
 from .grounding import verify_quote
-from .ingest import IngestProgress, IngestReport, ingest
+from .indexing import IngestProgress, IngestReport, build_index
 from .language import english_only_reason
-from .retrieval import Filters, Retriever
+from .retrieval import Retriever
 from .settings import RetrievalSettings, Settings
-from .store import LoadedIndex, current_build, load_build, load_index
+from .store import Build, Store, open_store
 from .types import Answer, Chunk, Hit, Paragraph, Quote
 
 log = logging.getLogger(__name__)
@@ -49,16 +50,13 @@ def clean_question(question: str, max_words: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Live:
-    """One loaded build with what is derived from it, swapped as a whole so readers never mix builds."""
+    """One loaded build with its retriever, swapped as a whole so readers never mix builds."""
 
-    index: LoadedIndex
+    build: Build
     retriever: Retriever
-    chunks: dict[str, Chunk]
-    positions: dict[str, int]
 
     def sentence_vectors(self, chunk: Chunk) -> dict[tuple[int, int], np.ndarray]:
-        position = self.positions.get(chunk.chunk_id)
-        return {} if position is None else self.index.sentences.of(position)
+        return self.build.corpus.sentence_vectors(chunk.chunk_id)
 
 
 class Assistant:
@@ -66,47 +64,48 @@ class Assistant:
 
     retriever_class: type[Retriever] = Retriever  # a subclass may swap the retrieval strategy
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, index: LoadedIndex | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, index: Build | None = None):
         self.settings = settings
+        self.store: Store = open_store(settings)
         self.embedder = embedder or Embedder(settings.embedding)
         # The index first: a missing or damaged index is reported before the model is loaded.
-        self._live = self._serve(index or load_index(settings.paths.index, expect_model=self.embedder.name))
+        self._live = self._serve(index or self.store.load(expect_model=self.embedder.name))
         self._reload_lock = threading.Lock()
         self._refused: str | None = None  # a new build that failed to load: not retried on every question
 
-    def _serve(self, index: LoadedIndex) -> _Live:
-        if index.manifest.dimension != self.embedder.dimension:
+    def _serve(self, build: Build) -> _Live:
+        if build.manifest.dimension != self.embedder.dimension:
             raise StoreError(
-                f"{index.path}: {index.manifest.dimension}-d vectors, the model gives "
+                f"{build.where}: {build.manifest.dimension}-d vectors, the model gives "
                 f"{self.embedder.dimension}; run 'rag ingest' to rebuild"
             )
-        return _Live(index, self.retriever_class(index, self.embedder, self.settings.retrieval),
-                     {c.chunk_id: c for c in index.chunks}, {c.chunk_id: i for i, c in enumerate(index.chunks)})
+        return _Live(build, self.retriever_class(build, self.embedder, self.settings.retrieval))
 
     def _current(self) -> _Live:
         """The live build, switching to a newer one when `rag ingest` has finished one meanwhile, so a
         running server answers from (and re-verifies notes against) the current index without a restart.
         A new build that fails to load is logged and the one in use keeps serving."""
         try:
-            build = current_build(self.settings.paths.index)
-        except OSError:
+            name = self.store.live_name()
+        except (OSError, RagError):  # the store cannot say now (a database away): keep serving what we have
             return self._live
-        if build is None or build.name in (self._live.index.path.name, self._refused):
+        if name is None or name in (self._live.build.name, self._refused):
             return self._live
         with self._reload_lock:
-            if build.name not in (self._live.index.path.name, self._refused):
+            if name not in (self._live.build.name, self._refused):
                 try:
-                    self._live = self._serve(load_build(build, expect_model=self.embedder.name))
-                    log.info("switched to index build %s", build.name)
+                    self._live = self._serve(self.store.load(name, expect_model=self.embedder.name))
+                    log.info("switched to index build %s", name)
                 except RagError as exc:
-                    self._refused = build.name
+                    self._refused = name
                     log.warning("new index build %s not loaded, still serving %s: %s",
-                                build.name, self._live.index.path.name, exc)
+                                name, self._live.build.name, exc)
         return self._live
 
     @property
-    def index(self) -> LoadedIndex:
-        return self._current().index
+    def index(self) -> Build:
+        """The live build (its chunks, documents, manifest); switches to a newer one as questions do."""
+        return self._current().build
 
     @property
     def retriever(self) -> Retriever:
@@ -117,8 +116,8 @@ class Assistant:
               embedder: Embedder | None = None) -> tuple[Assistant, IngestReport]:
         """Ingest the corpus (only what changed) and load the result; `embedder` reuses a loaded model."""
         embedder = embedder or Embedder(settings.embedding)
-        report = ingest(settings, embedder, progress)
-        return cls(settings, embedder), report
+        report, build = build_index(settings, embedder, progress)
+        return cls(settings, embedder, build), report
 
     def search(
         self, query: str, k: int | None = None, filters: Filters | None = None,
@@ -157,7 +156,7 @@ class Assistant:
         if not any(ch.isalpha() for ch in query):
             answer = abstain(text, query, hits, "the question has no words to search for.")
         else:
-            answer = compose(text, query, hits, live.index.documents, self.embedder, self.settings.answering,
+            answer = compose(text, query, hits, live.build.documents, self.embedder, self.settings.answering,
                              live.sentence_vectors)
         composed = time.perf_counter()
         if generate and self.settings.answering.generator_url:
@@ -175,10 +174,10 @@ class Assistant:
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> tuple[Paragraph, ...]:
         """The cited paragraph with its neighbours in the same report."""
         live = self._current()
-        chunk = live.chunks.get(chunk_id)
+        chunk = live.build.corpus.chunk(chunk_id)
         if chunk is None:  # cited from a build that has since been replaced
             return ()
-        paragraphs = live.index.documents[chunk.doc].paragraphs
+        paragraphs = live.build.documents[chunk.doc].paragraphs
         i = chunk.paragraph_index
         return paragraphs[max(0, i - before) : i + after + 1]
 

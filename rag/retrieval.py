@@ -12,58 +12,13 @@ import numpy as np
 from .embedding import Embedder
 from .errors import FilterError, QuestionError
 from .evidence import evidence_score
-from .lexical import LexicalIndex
+from .filters import Filters
 from .question import Question, read_question
 from .settings import RetrievalSettings
-from .store import LoadedIndex
+from .store import Build
 from .types import Chunk, Hit
 
 log = logging.getLogger(__name__)
-
-_SHOWN_REPORTS = 10  # report names listed when a report filter matches none
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrict results to some reports, years or places (case-insensitive substring match)."""
-
-    docs: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    places: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.docs or self.years or self.places)
-
-    def allows(self, chunk: Chunk) -> bool:
-        if self.docs and not any(d.lower() in chunk.doc.lower() or d.lower() in chunk.title.lower()
-                                 for d in self.docs):
-            return False
-        if self.years and chunk.year not in self.years:
-            return False
-        return not (self.places and not any(p.lower() in (chunk.place or "").lower() for p in self.places))
-
-    def mismatch(self, chunks: list[Chunk]) -> str | None:
-        """Why no chunk passes these filters, naming what the index does hold; None if some chunk passes."""
-        if not chunks or any(self.allows(c) for c in chunks):
-            return None
-        fix = "pick one of those or drop the filter"
-        if self.years and not any(Filters(years=self.years).allows(c) for c in chunks):
-            asked = ", ".join(str(y) for y in self.years)
-            years = ", ".join(str(y) for y in sorted({c.year for c in chunks if c.year}))
-            return f"no report in the index matches the year filter {asked}; the reports are from {years}: {fix}"
-        if self.places and not any(Filters(places=self.places).allows(c) for c in chunks):
-            asked = ", ".join(repr(p) for p in self.places)
-            places = ", ".join(sorted({c.place for c in chunks if c.place}))
-            return f"no report in the index matches the place filter {asked}; the places are {places}: {fix}"
-        if self.docs and not any(Filters(docs=self.docs).allows(c) for c in chunks):
-            asked = ", ".join(repr(d) for d in self.docs)
-            docs = sorted({c.doc for c in chunks})
-            more = f" and {len(docs) - _SHOWN_REPORTS} more" if len(docs) > _SHOWN_REPORTS else ""
-            return (f"no report in the index matches the report filter {asked} (a file name or title part); "
-                    f"the reports are {', '.join(docs[:_SHOWN_REPORTS])}{more}: {fix}")
-        given = [*(repr(d) for d in self.docs), *(str(y) for y in self.years), *(repr(p) for p in self.places)]
-        return f"no report in the index matches the filters {' and '.join(given)} together: drop one of them"
-
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
@@ -74,13 +29,12 @@ class _Candidate:
 
 
 class Retriever:
-    """Ranks chunks of one loaded index for a query; models and BM25 built once."""
+    """Ranks the chunks of one build for a query, through the build's vector and keyword indexes."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: RetrievalSettings) -> None:
-        self.index = index
+    def __init__(self, build: Build, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self.build = build
         self.embedder = embedder
         self.settings = settings
-        self.lexical = LexicalIndex(index.chunks)
         self._cross_encoder: Any = None
         if settings.cross_encoder_path:
             from sentence_transformers import CrossEncoder
@@ -99,29 +53,29 @@ class Retriever:
         k = cfg.k if k is None else k
         if k < 1:
             raise QuestionError(f"k={k} passages asked for; ask for at least 1")
-        filters = filters or Filters()
-        n = len(self.index.chunks)
-        depth = n if filters else min(n, cfg.candidates)
+        corpus = self.build.corpus
+        # Filters go down to both indexes, which rank only the rows they allow (as if the build held only those).
+        rows = corpus.allowed_rows(filters) if filters else None
+        depth = min(len(corpus) if rows is None else len(rows), cfg.candidates)
         dense: list[tuple[int, float]] = []
         # Always embedded: answering scores passages by cosine whichever retrievers ran.
         query_vector = self.embedder.encode_query(query)
         if cfg.dense:
-            dense = self.index.search(query_vector, depth)
-        lexical = self.lexical.search(query, depth) if cfg.bm25 else []
-        allowed = [c for c in self._fuse(dense, lexical, cfg.rrf_k) if filters.allows(self.index.chunks[c.position])]
-        allowed = allowed[: max(cfg.candidates, k * 4)]
+            dense = self.build.dense.search(query_vector, depth, rows)
+        lexical = self.build.lexical.search(query, depth, rows) if cfg.bm25 else []
+        allowed = self._fuse(dense, lexical, cfg.rrf_k)[: max(cfg.candidates, k * 4)]
         if not allowed:
-            reason = filters.mismatch(self.index.chunks) if filters else None
+            reason = filters.mismatch(corpus.chunks) if filters else None
             if reason:
                 raise FilterError(reason)
             return []
         positions = [c.position for c in allowed]
-        vectors = self.index.vectors(positions)
+        vectors = self.build.dense.vectors(positions)
         cosines = vectors @ query_vector
         question = read_question(query)
         scored = []
         for cand, cosine in zip(allowed, cosines, strict=True):
-            chunk = self.index.chunks[cand.position]
+            chunk = corpus.chunks[cand.position]
             score = self._score(cfg, cand, float(cosine), chunk, question)
             scored.append((score, cand, float(cosine)))
         if cfg.rerank and self._cross_encoder is not None:
@@ -131,7 +85,7 @@ class Retriever:
         kept_vectors: list[np.ndarray] = []
         row_of = {p: row for row, p in enumerate(positions)}
         for score, cand, cosine in scored:
-            chunk = self.index.chunks[cand.position]
+            chunk = corpus.chunks[cand.position]
             vector = vectors[row_of[cand.position]]
             if self._duplicate(chunk, vector, hits, kept_vectors, cfg.dedup_threshold):
                 continue
@@ -172,7 +126,7 @@ class Retriever:
     def _cross_rerank(
         self, query: str, scored: list[tuple[float, _Candidate, float]]
     ) -> list[tuple[float, _Candidate, float]]:
-        pairs = [(query, self.index.chunks[c.position].text) for _, c, _ in scored]
+        pairs = [(query, self.build.corpus.chunks[c.position].text) for _, c, _ in scored]
         ce = self._cross_encoder.predict(pairs)
         return [(float(s), c, cos) for s, (_, c, cos) in zip(ce, scored, strict=True)]
 

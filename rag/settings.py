@@ -6,6 +6,7 @@ This is the only module that reads the environment.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -54,6 +55,21 @@ class RepairSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreSettings:
+    backend: str = "faiss"  # where builds live: one module rag/store_<backend>.py ("faiss": the index folder)
+    dsn: str = ""  # connection string of a database backend; unused by "faiss"
+    # The FAISS folder: builds with more passages than this hold an approximate (HNSW) index, not an exact one;
+    # its efSearch is the smallest reaching faiss_target_recall (recall@10 measured at build, in the manifest).
+    faiss_approximate_above: int = 100_000
+    faiss_hnsw_m: int = 32
+    faiss_hnsw_ef_construction: int = 64
+    faiss_target_recall: float = 0.95
+    # The PostgreSQL backend: each build's hnsw.ef_search is the smallest reaching this recall@10 on passages
+    # held out of its graph (recorded in the manifest), as for the approximate FAISS index.
+    postgres_target_recall: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
 class RetrievalSettings:
     k: int = 5  # passages shown
     candidates: int = 40  # per retriever, before fusion
@@ -91,6 +107,7 @@ class Settings:
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
     repair: RepairSettings = field(default_factory=RepairSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answering: AnsweringSettings = field(default_factory=AnsweringSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
@@ -114,13 +131,20 @@ class Settings:
         return result
 
     def as_rows(self) -> list[tuple[str, Any, str]]:
-        """(dotted name, value, environment variable) for every setting."""
+        """(dotted name, value, environment variable) for every setting; a password in store.dsn shown as ***."""
         rows = []
         for g in fields(self):
             group = getattr(self, g.name)
             for f in fields(group):
-                rows.append((f"{g.name}.{f.name}", getattr(group, f.name), env_name(g.name, f.name)))
+                value = getattr(group, f.name)
+                if (g.name, f.name) == ("store", "dsn"):
+                    value = _PASSWORD.sub(lambda m: (m.group(1) or m.group(2)) + "***", value)
+                rows.append((f"{g.name}.{f.name}", value, env_name(g.name, f.name)))
         return rows
+
+
+# The password of a URL DSN (scheme://user:PASSWORD@host) or a key=value one (password=PASSWORD).
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^/\s]*(?=@)|(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
 
 
 def env_name(group: str, name: str) -> str:

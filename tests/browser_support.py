@@ -64,7 +64,7 @@ def ui_assistant(tmp_path_factory, embedder):
     """The tiny corpus plus a generated two-page PDF, so a card can open a PDF at its page."""
     from reportlab.pdfgen import canvas
 
-    from rag.ingest import ingest
+    from rag import ingest
     from rag.pipeline import Assistant
     from rag.settings import load_settings
 

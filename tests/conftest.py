@@ -4,6 +4,7 @@ and every test's index pointed at its own temporary folder."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,33 @@ def tiny_corpus_settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def tiny_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
     """The tiny corpus ingested once, loaded as an assistant (read-only for tests)."""
-    from rag.ingest import ingest
+    from rag import ingest
     from rag.pipeline import Assistant
 
     settings = tiny_settings(tmp_path_factory.mktemp("tiny"))
     ingest(settings, embedder)
     return Assistant(settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL 16 with pgvector on 127.0.0.1 for the whole run (tests/pg_support.py). Where none can
+    start, every test that needs it fails with the reason: never a silent skip."""
+    from tests.pg_support import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        pytest.fail(f"no PostgreSQL with pgvector could be started for the postgres backend tests: {exc}",
+                    pytrace=False)
+    print(f"\nPostgreSQL with pgvector on 127.0.0.1:{server.port}, started in {server.start_seconds:.1f}s")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_server) -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped afterwards."""
+    dsn = pg_server.create_database()
+    yield dsn
+    pg_server.drop_database(dsn)

@@ -116,7 +116,7 @@ def test_control_characters_are_ignored_not_fatal(tiny_assistant):
 
 def _assistant_over(tmp_path, embedder, name: str, text: str):
     """An assistant over a one-file corpus written for the test."""
-    from rag.ingest import ingest
+    from rag import ingest
     from rag.pipeline import Assistant
     from rag.settings import load_settings
 

@@ -157,7 +157,7 @@ def test_notes_address_quotes_by_key_so_a_late_event_after_a_reorder_reaches_its
 
 @pytest.fixture(scope="module")
 def compared(tiny_assistant) -> tuple[NoteItem, ...]:
-    from rag.compare import compare
+    from rag import compare
 
     comparison = compare(tiny_assistant, "compare attendance at the 2016 and 2019 Geneva workshops")
     return tuple(NoteItem.from_compare_row(r.citation, comparison.question, r.label)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.compare import CompareRow, compare, is_comparison, topic_of
+from rag import CompareRow, compare, is_comparison
+from rag.comparison import topic_of
 from rag.grounding import verify_quote
 from rag.retrieval import Filters
 

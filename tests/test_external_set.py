@@ -16,7 +16,7 @@ from rag.evaluation import answer_correct, evidence_in, load_gold, own_corpus, s
 from rag.loaders import load_file
 from rag.paragraphs import build_document
 from rag.settings import Settings
-from rag.store import current_build, load_index
+from rag.store_faiss import current_build, load_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = ROOT / "eval" / "external" / "newwiki"

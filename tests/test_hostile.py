@@ -12,11 +12,11 @@ from collections import Counter
 
 import pytest
 
+from rag import ingest
 from rag.errors import FileTimeoutError
-from rag.ingest import ingest
 from rag.limits import time_limit
 from rag.loaders import load_file
-from rag.store import load_index
+from rag.store_faiss import load_index
 from tests.conftest import TINY_CORPUS, tiny_settings
 from tests.hostile_files import EITHER, FAILED, HOSTILE_SETTINGS, OK, SKIPPED, reason_kind, write_hostile_corpus
 
@@ -58,9 +58,9 @@ def test_one_ingest_over_every_hostile_file_refuses_each_with_a_reason_and_index
 
 def test_a_file_that_takes_longer_than_the_time_limit_fails_with_the_setting_to_raise(
         tiny_corpus_settings, embedder, monkeypatch):
-    import rag.ingest
+    import rag.indexing
 
-    real = rag.ingest.load_file
+    real = rag.indexing.load_file
 
     def stalls_on_one_file(path, corpus):
         if path.name == "stuck.txt":
@@ -68,7 +68,7 @@ def test_a_file_that_takes_longer_than_the_time_limit_fails_with_the_setting_to_
         return real(path, corpus)
 
     (tiny_corpus_settings.paths.corpus / "stuck.txt").write_text("Never read.\n", encoding="utf-8")
-    monkeypatch.setattr(rag.ingest, "load_file", stalls_on_one_file)
+    monkeypatch.setattr(rag.indexing, "load_file", stalls_on_one_file)
     settings = tiny_corpus_settings.with_overrides({"ingest.file_seconds": 0.5})
     began = time.monotonic()
     status = {f.doc: f for f in ingest(settings, embedder).files}
@@ -101,17 +101,17 @@ def test_the_time_limit_is_lifted_after_the_file_and_not_applied_off_the_main_th
 
 def test_an_unexpected_reader_error_is_named_in_the_reason_and_traced_only_at_debug_level(
         tiny_corpus_settings, embedder, monkeypatch, caplog):
-    import rag.ingest
+    import rag.indexing
 
-    real = rag.ingest.build_document
+    real = rag.indexing.build_document
 
     def buggy(raw, entry, sha256):
         if raw.doc == "bangkok-2016-workshop.txt":
             raise AttributeError("'NoneType' object has no attribute 'text'")
         return real(raw, entry, sha256=sha256)
 
-    monkeypatch.setattr(rag.ingest, "build_document", buggy)
-    with caplog.at_level(logging.DEBUG, logger="rag.ingest"):
+    monkeypatch.setattr(rag.indexing, "build_document", buggy)
+    with caplog.at_level(logging.DEBUG, logger="rag.indexing"):
         status = {f.doc: f for f in ingest(tiny_corpus_settings, embedder).files}
     failed = status["bangkok-2016-workshop.txt"]
     assert failed.status == FAILED and "AttributeError: 'NoneType' object has no attribute 'text'" in failed.error

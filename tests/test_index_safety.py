@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.errors import IndexBusyError, IndexNotFoundError, StoreError
-from rag.ingest import ingest
-from rag.store import LOCK_FILE, current_build, index_lock, load_index
+from rag.store_faiss import LOCK_FILE, current_build, index_lock, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from rag.store import index_lock
+from rag.store_faiss import index_lock
 with index_lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(120)
@@ -88,7 +88,7 @@ def test_build_files_and_folders_are_fsynced_before_current_switches(tiny_corpus
     ingest(tiny_corpus_settings, embedder)
     root = tiny_corpus_settings.paths.index
     build = current_build(root)
-    needed = {p.stat().st_ino for p in [build, build.parent, *build.iterdir()]}
+    needed = {p.stat().st_ino for p in [build, build.parent, *build.rglob("*")]}
     assert needed <= at_switch
     assert root.stat().st_ino in synced  # and the switch itself
 
@@ -153,6 +153,8 @@ DAMAGE = {
     "flipped byte in sentence_vectors.npy": (_on("sentence_vectors.npy", _flip), r"sentence_vectors\.npy is damaged"),
     "missing sentence_spans.npy": (_on("sentence_spans.npy", Path.unlink), r"sentence_spans\.npy is missing"),
     "sentence table edited without checksums": (_unchecked_sentence_edit, "sentence rows lie outside"),
+    "flipped byte in the BM25 scores": (_on("bm25/data.csc.index.npy", _flip), r"bm25/data\.csc\.index\.npy is dam"),
+    "missing BM25 vocabulary": (_on("bm25/vocab.index.json", Path.unlink), r"bm25/vocab\.index\.json is missing"),
 }
 
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest
-from rag.store import current_build, load_index
+from rag import ingest
+from rag.store_faiss import current_build, load_index
 
 
 def test_vectors_computed_from_other_text_are_never_reused(tiny_corpus_settings, embedder, monkeypatch):
-    import rag.ingest
+    import rag.indexing
 
     first = ingest(tiny_corpus_settings, embedder)
-    monkeypatch.setattr(rag.ingest, "EMBEDDED_TEXT", "title > section: chunk text")
+    monkeypatch.setattr(rag.indexing, "EMBEDDED_TEXT", "title > section: chunk text")
     second = ingest(tiny_corpus_settings, embedder)
     assert second.embedded_chunks == second.chunks == first.chunks
     assert second.reused_files == ()
@@ -127,11 +127,11 @@ def test_a_running_assistant_switches_to_a_new_build_and_keeps_serving_if_one_is
     with pytest.raises(GroundingError, match="no longer in the index"):
         assistant.verify(chaired.doc, chaired.start, chaired.end, chaired.text)
 
-    serving = assistant.index.path.name
+    serving = assistant.index.name
     damaged = tiny_corpus_settings.paths.index / "builds" / "damaged"
     damaged.mkdir()
     (damaged / "manifest.json").write_text("{not json", encoding="utf-8")
     (tiny_corpus_settings.paths.index / "CURRENT").write_text("damaged", encoding="utf-8")
     answer = assistant.ask(question)
     assert not answer.abstained and "Tomasz Wierzbicki" in answer.text
-    assert assistant.index.path.name == serving
+    assert assistant.index.name == serving

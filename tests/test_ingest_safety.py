@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.chunking import chunk_document
 from rag.errors import LoaderError, StoreError
-from rag.ingest import ingest
 from rag.loaders import load_file
 from rag.paragraphs import build_document
 from rag.settings import ChunkingSettings
-from rag.store import current_build, load_index
+from rag.store_faiss import current_build, load_index
 
 
 def _statuses(report):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest
-from rag.store import current_build, load_index
+from rag import ingest
+from rag.store_faiss import current_build, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 # Twenty points for the measurement (`RAG_KILL_POINTS=20 pytest tests/test_kill.py`); eight in the default

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.evaluation import HEADLINE, evaluate, gate, load_gold
-from rag.ingest import ingest
 from rag.pipeline import Assistant
 from rag.settings import load_settings
 

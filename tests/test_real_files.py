@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import ingest
+from rag import ingest
 from rag.pipeline import Assistant
 from rag.settings import load_settings
 from tests.conftest import TINY_CORPUS

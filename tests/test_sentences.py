@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rag import ingest
 from rag.embedding import Embedder
-from rag.ingest import ingest
 from rag.pipeline import Assistant
 from rag.sentences import chunk_sentences
-from rag.store import load_index
+from rag.store_faiss import load_index
 
 
 class CountingEmbedder(Embedder):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.compare import CompareRow, Comparison, compare
+from rag import CompareRow, Comparison, compare
 from ui.compare import comparison_html
 
 

@@ -61,7 +61,7 @@ def test_only_ids_the_server_made_reach_the_file_system(tmp_path: Path) -> None:
 
 
 def test_rows_added_from_a_comparison_come_back_with_their_question_and_group(tiny_assistant, tmp_path: Path) -> None:
-    from rag.compare import compare
+    from rag import compare
 
     comparison = compare(tiny_assistant, "compare attendance at the 2016 and 2019 workshops")
     rows = [NoteItem.from_compare_row(r.citation, comparison.question, r.label) for r in comparison.rows

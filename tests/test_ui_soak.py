@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from rag import ingest
 from rag.embedding import Embedder
-from rag.ingest import ingest
 from rag.settings import load_settings
 
 ROOT = Path(__file__).parent.parent

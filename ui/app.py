@@ -15,14 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.briefing import BriefingNote
-from rag.compare import is_comparison
-from rag.errors import IndexNotFoundError
-from rag.ingest import IngestProgress
-from rag.pipeline import Assistant
-from rag.retrieval import Filters
-from rag.settings import Settings
-from rag.types import Citation
+from rag import Assistant, BriefingNote, Citation, Filters, IndexNotFoundError, IngestProgress, Settings, is_comparison
 
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
 from .citation import locate

@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
-from rag.pipeline import Assistant
-from rag.records import answer_record, citation_record
-from rag.retrieval import Filters
-from rag.types import Answer
+from rag import Answer, Assistant, Filters, RagError, answer_record, citation_record
 
 log = logging.getLogger(__name__)
 _FEEDBACK_LOCK = threading.Lock()  # serialises appends from concurrent sessions; holds no user data

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.types import Chunk, Paragraph
+from rag import Chunk, Paragraph
 
 # The kind of event a report is about, most specific first; the short label is "<year> <place> <kind>".
 _KINDS = ("working session", "workshop", "meeting", "dialogue", "recollection", "summit", "conference", "session")

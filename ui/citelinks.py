@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.types import Answer, Citation
+from rag import Answer, Citation
 
 from .render import esc
 

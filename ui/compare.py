@@ -6,12 +6,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from rag.briefing import NoteItem
-from rag.compare import CompareRow, Comparison, compare
-from rag.errors import RagError
-from rag.pipeline import Assistant
-from rag.retrieval import Filters
-from rag.types import Chunk
+from rag import Assistant, Chunk, CompareRow, Comparison, Filters, NoteItem, RagError, compare
 
 from .chat import Turn
 from .citation import locate

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.retrieval import Filters
+from rag import Filters
 
 from .citation import clip
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.briefing import BriefingNote, NoteItem, reverify, to_docx, to_markdown
-from rag.pipeline import Assistant
+from rag import Assistant, BriefingNote, NoteItem, reverify, to_docx, to_markdown
 
 from .persist import Notebook
 from .render import note_item_html, note_summary

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.briefing import BriefingNote
-from rag.compare import Comparison
+from rag import BriefingNote, Comparison
 
 from .chat import Turn
 

@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from rag.briefing import BriefingNote, NoteItem
-from rag.types import Answer, Chunk, Paragraph
+from rag import Answer, BriefingNote, Chunk, NoteItem, Paragraph
 
 from .citation import Locator
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.briefing import NoteItem
-from rag.pipeline import Assistant
-from rag.types import Chunk
+from rag import Assistant, Chunk, NoteItem
 
 from .chat import Turn
 from .citation import Locator, locate

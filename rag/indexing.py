@@ -18,10 +18,11 @@ from .embedding import Embedder
 from .errors import LoaderError, StoreError
 from .limits import time_limit
 from .loaders import load_file
+from .manifest import FileStatus, Manifest
 from .paragraphs import QualityReport, build_document, check_text_size, quality_report
 from .sentences import SentenceTable, build_table, reusable
 from .settings import IngestSettings, Settings
-from .store import FileStatus, LoadedIndex, Manifest, check_writable, index_lock, load_index, write_build
+from .store import Build, Store, open_store
 from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ IngestProgress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    build: Path
+    build: str  # where the new build lives (its folder, for the default store)
     files: tuple[FileStatus, ...]
     quality: tuple[QualityReport, ...]
     reused_files: tuple[str, ...]
@@ -176,9 +177,9 @@ def _index_settings(settings: Settings, catalog_sha: str) -> dict[str, object]:
 EMBEDDED_TEXT = "contextual header + list lead-in + chunk text"
 
 
-def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
+def _previous(store: Store, embedder: Embedder) -> Build | None:
     try:
-        return load_index(settings.paths.index, expect_model=embedder.name)
+        return store.load(expect_model=embedder.name)
     except StoreError as exc:  # includes "no index yet"; a damaged one is simply rebuilt in full
         log.info("no reusable previous index: %s", exc)
         return None
@@ -186,12 +187,20 @@ def _previous(settings: Settings, embedder: Embedder) -> LoadedIndex | None:
 
 def ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None = None) -> IngestReport:
     """Build a new index from the corpus folder; the previous one serves until the switch."""
-    check_writable(settings.paths.index)  # before any work: a read-only index would waste the embedding
-    with index_lock(settings.paths.index):
-        return _ingest(settings, embedder, progress)
+    return build_index(settings, embedder, progress)[0]
 
 
-def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | None) -> IngestReport:
+def build_index(settings: Settings, embedder: Embedder,
+                progress: IngestProgress | None = None) -> tuple[IngestReport, Build]:
+    """As `ingest`, also returning the new build as verified, so a caller may serve it without loading it again."""
+    store = open_store(settings)
+    store.check_writable()  # before any work: a read-only index would waste the embedding
+    with store.lock():
+        return _ingest(settings, store, embedder, progress)
+
+
+def _ingest(settings: Settings, store: Store, embedder: Embedder,
+            progress: IngestProgress | None) -> tuple[IngestReport, Build]:
     began = time.perf_counter()
     corpus = settings.paths.corpus
     files, skipped = scan_corpus(corpus, settings.paths.catalog)
@@ -199,7 +208,7 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
     catalog_sha = sha256_bytes(catalog_path) if catalog_path.exists() else ""
     catalog = load_catalog(corpus, settings.paths.catalog)
     index_settings = _index_settings(settings, catalog_sha)
-    previous = _previous(settings, embedder)
+    previous = _previous(store, embedder)
 
     # Every file is parsed again (cheap, and a repair fix reaches old files); embedding, the costly
     # step, is reused for every chunk whose text the previous build already holds.
@@ -244,9 +253,9 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
         files=tuple(statuses),
         chunk_count=len(chunks),
     )
-    build = write_build(settings.paths.index, manifest, documents, chunks, vectors, sentences)
-    return IngestReport(
-        build=build,
+    build = store.write(manifest, documents, chunks, vectors, sentences)
+    report = IngestReport(
+        build=build.where,
         files=tuple(statuses),
         quality=tuple(quality),
         reused_files=tuple(reused),
@@ -254,10 +263,11 @@ def _ingest(settings: Settings, embedder: Embedder, progress: IngestProgress | N
         embedded_chunks=len(fresh),
         seconds=time.perf_counter() - began,
     )
+    return report, build
 
 
 def _vectors(
-    chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
+    chunks: list[Chunk], previous: Build | None, embedder: Embedder, progress: IngestProgress | None
 ) -> tuple[np.ndarray, list[int]]:
     """Reuse the previous build's vector for any chunk whose embedded text (passage, report, section, lead-in)
     is unchanged; embed the rest."""
@@ -270,7 +280,7 @@ def _vectors(
     todo = [i for i, text in enumerate(texts) if text not in old_positions]
     keep = [i for i, text in enumerate(texts) if text in old_positions]
     if keep and previous is not None:
-        vectors[keep] = previous.vectors([old_positions[texts[i]] for i in keep])
+        vectors[keep] = previous.dense.vectors([old_positions[texts[i]] for i in keep])
     if todo:
         def embed_progress(done: int, total: int) -> None:
             if progress:
@@ -281,7 +291,7 @@ def _vectors(
 
 
 def _sentences(
-    chunks: list[Chunk], previous: LoadedIndex | None, embedder: Embedder, progress: IngestProgress | None
+    chunks: list[Chunk], previous: Build | None, embedder: Embedder, progress: IngestProgress | None
 ) -> SentenceTable:
     """Every sentence's vector, taken from the previous build when its text is there, else embedded."""
     reuse: dict[str, np.ndarray] = {}
@@ -295,4 +305,4 @@ def _sentences(
     return build_table(chunks, encode, embedder.dimension, reuse)
 
 
-__all__ = ["IngestReport", "corpus_files", "ingest"]
+__all__ = ["IngestReport", "build_index", "corpus_files", "ingest"]
