@@ -52,6 +52,20 @@ def tiny_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
 
 
 @pytest.fixture(scope="session")
+def bundled_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):
+    """The bundled corpus ingested once into a FAISS folder (read-only for tests): the quality gate evaluates it
+    and the PostgreSQL comparison copies its records, so the run embeds the corpus once, not twice."""
+    from rag import ingest
+    from rag.pipeline import Assistant
+
+    root = tmp_path_factory.mktemp("bundled")
+    shutil.copytree(Path(__file__).parent.parent / "corpus", root / "corpus")
+    settings = load_settings(overrides={"paths.corpus": root / "corpus", "paths.index": root / "index"})
+    ingest(settings, embedder)
+    return Assistant(settings, embedder)
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """A real PostgreSQL 16 with pgvector on 127.0.0.1 for the whole run (tests/pg_support.py). Where none can
     start, every test that needs it fails with the reason: never a silent skip."""

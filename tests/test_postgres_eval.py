@@ -1,21 +1,18 @@
-"""The same answers from either backend: the bundled corpus ingested once through PostgreSQL, then the gold set
-asked of that build and of a FAISS index over the very same records; the headline figures agree within 0.01."""
+"""The same answers from either backend: the bundled corpus's build (ingested once for the run, into FAISS) written
+through the PostgreSQL store, then the gold set asked of both; the headline figures agree within 0.01.
+
+Only the store differs: the records and vectors are the FAISS build's, so the corpus is not embedded a second
+time (the PostgreSQL ingest path itself is tested in test_store_postgres.py and test_postgres_serving.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from rag import ingest
-from rag.corpus import Corpus
+from rag import open_store
 from rag.evaluation import evaluate, load_gold
-from rag.faiss_index import FaissIndex
-from rag.lexical import LexicalIndex
 from rag.pipeline import Assistant
-from rag.settings import load_settings
-from rag.store import Build
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADLINE = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "citation_precision", "citation_recall",
@@ -23,22 +20,18 @@ HEADLINE = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "citation_pre
             "abstention_precision", "abstention_accuracy")
 
 
-def _faiss_twin(build: Build) -> Build:
-    """The PostgreSQL build's records and vectors behind an exact FAISS index: only the dense search differs."""
-    dense = FaissIndex.flat(build.manifest.dimension)
-    dense.add(np.arange(len(build.chunks)), build.dense.vectors(list(range(len(build.chunks)))))
-    corpus = Corpus(build.chunks, build.documents, build.sentences)
-    return Build(build.name, "faiss twin", build.manifest, corpus, dense, LexicalIndex(build.chunks))
-
-
 @pytest.mark.slow
-def test_eval_headline_figures_from_postgres_equal_faiss_within_a_hundredth(tmp_path, pg_dsn, embedder) -> None:
-    settings = load_settings(overrides={"paths.corpus": ROOT / "corpus", "paths.index": tmp_path / "index",
-                                        "store.backend": "postgres", "store.dsn": pg_dsn})
-    ingest(settings, embedder)
-    on_postgres = Assistant(settings, embedder)
-    on_faiss = Assistant(settings.with_overrides({"store.backend": "faiss"}), embedder,
-                         index=_faiss_twin(on_postgres.index))
+def test_eval_headline_figures_from_postgres_equal_faiss_within_a_hundredth(tmp_path, pg_dsn,
+                                                                             bundled_assistant) -> None:
+    on_faiss = bundled_assistant
+    build = on_faiss.index
+    settings = on_faiss.settings.with_overrides({"paths.index": tmp_path / "index", "store.backend": "postgres",
+                                                 "store.dsn": pg_dsn})
+    rows = list(range(len(build.chunks)))
+    open_store(settings).write(build.manifest, list(build.documents.values()), build.chunks,
+                               build.dense.vectors(rows), build.sentences)
+    on_postgres = Assistant(settings, on_faiss.embedder)
+    assert on_postgres.index.manifest.dense["kind"] != build.manifest.dense["kind"]  # really two backends
     items = load_gold(ROOT / "eval" / "gold.jsonl")
     runs = {name: evaluate(items, lambda q, r, a=assistant: a.ask(q, k=10, retrieval=r), assistant.index.documents,
                            settings.retrieval)

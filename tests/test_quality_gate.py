@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from rag import ingest
 from rag.evaluation import HEADLINE, evaluate, gate, load_gold
-from rag.pipeline import Assistant
-from rag.settings import load_settings
 
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.mark.slow
-def test_the_bundled_corpus_evaluation_stays_within_tolerance_of_the_baseline(tmp_path, embedder):
+def test_the_bundled_corpus_evaluation_stays_within_tolerance_of_the_baseline(bundled_assistant):
     baseline = json.loads((ROOT / "eval" / "baseline.json").read_text(encoding="utf-8"))
-    shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
-    settings = load_settings(overrides={"paths.corpus": tmp_path / "corpus", "paths.index": tmp_path / "index"})
-    ingest(settings, embedder)
-    assistant = Assistant(settings, embedder)
+    assistant = bundled_assistant
     run = evaluate(load_gold(ROOT / "eval" / "gold.jsonl"), lambda q, r: assistant.ask(q, k=10, retrieval=r),
-                   assistant.index.documents, settings.retrieval)
+                   assistant.index.documents, assistant.settings.retrieval)
     report = {k: (round(run.metrics[k], 3), baseline["metrics"][k]) for k in HEADLINE}
     print("headline (now, baseline):", report)
     assert run.metrics["verbatim_rate"] == 1.0

@@ -78,7 +78,7 @@ def test_rows_added_from_a_comparison_come_back_with_their_question_and_group(ti
 
 
 def test_the_compare_view_comes_back_exactly_rows_without_a_quote_included(tiny_assistant, tmp_path: Path) -> None:
-    from rag.compare import compare
+    from rag import compare
 
     comparison = compare(tiny_assistant, "compare attendance at the workshops of 2016 and 2017")
     assert comparison.rows[0].citation is not None and comparison.rows[1].citation is None

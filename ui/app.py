@@ -143,7 +143,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None, feedback_
         note = gr.State(BriefingNote())  # the open note
         note_version = gr.State(0)
         notebook = gr.State(Notebook())  # every note of this browser
-        comparison = gr.State(None)  # the latest compare view of this session (rag.compare.Comparison)
+        comparison = gr.State(None)  # the latest compare view of this session (rag.Comparison)
         root = settings.paths.index
         browser_id = gr.BrowserState(None, storage_key="gfmd-rag-browser", secret=browser_secret(root))
 
