@@ -15,7 +15,17 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Assistant, BriefingNote, Citation, Filters, IndexNotFoundError, IngestProgress, Settings, is_comparison
+from rag import (
+    Assistant,
+    BriefingNote,
+    Citation,
+    Filters,
+    IndexNotFoundError,
+    IngestProgress,
+    Settings,
+    is_comparison,
+    open_store,
+)
 
 from .chat import Turn, ask_turn, filter_choices, make_filters, next_history, record_feedback, turn_record
 from .citation import locate
@@ -321,7 +331,8 @@ def serve(
     try:
         assistant = Assistant(settings)
     except IndexNotFoundError:
-        print(f"No index in {settings.paths.index}: building one from {settings.paths.corpus} first…", file=sys.stderr)
+        where = open_store(settings).where  # a folder, or a PostgreSQL server with store.backend = "postgres"
+        print(f"No index in {where}: building one from {settings.paths.corpus} first…", file=sys.stderr)
         assistant, report = Assistant.build(settings, progress or terminal_progress())
         for failed in report.failed:
             print(f"SKIPPED {failed.doc}: {failed.error}", file=sys.stderr)
