@@ -26,23 +26,29 @@ from tests.browser_support import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-# The loaded page image drawn on a canvas (same origin, so readable): its natural size, the address it came
-# from, and how many of its pixels have the highlight's colour over white paper.
-READ_IMAGE = """
+# How many pixels of a loaded page image have the highlight's amber over white paper (drawn on a canvas: same
+# origin, so readable).
+AMBER = """
+const amber = img => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] > 240 && data[i + 1] > 215 && data[i + 1] < 245 && data[i + 2] > 120 && data[i + 2] < 170) count++;
+  }
+  return count;
+};
+"""
+
+# The viewer's page image: its natural size, the address it came from and its amber pixels.
+READ_IMAGE = AMBER + """
 const img = document.querySelector('#page-image');
 if (!img || !img.complete || !img.naturalWidth) return null;
-const canvas = document.createElement('canvas');
-canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-const ctx = canvas.getContext('2d');
-ctx.drawImage(img, 0, 0);
-const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-let amber = 0;
-for (let i = 0; i < data.length; i += 4) {
-  const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-  if (r > 240 && g > 215 && g < 245 && b > 120 && b < 170) amber++;
-}
 const loaded = performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('page.png'));
-return {width: img.naturalWidth, height: img.naturalHeight, src: img.currentSrc, amber: amber, loaded: loaded};
+return {width: img.naturalWidth, height: img.naturalHeight, src: img.currentSrc, amber: amber(img), loaded: loaded};
 """
 
 
@@ -68,22 +74,11 @@ def test_a_pdf_source_opens_a_viewer_with_the_quote_highlighted_on_its_page(brow
     assert browser.title == "lisbon-2018-meeting.pdf, p. 2"
 
 
-# Every shown page image, each drawn on a canvas once loaded: its page and how many highlight-coloured pixels.
-READ_PAGES = """
+# Every shown page image, once all are loaded: its page and its amber pixels.
+READ_PAGES = AMBER + """
 const images = [...document.querySelectorAll('img.page-image')];
 if (!images.length || images.some(img => !img.complete || !img.naturalWidth)) return null;
-return images.map(img => {
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  let amber = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] > 240 && data[i + 1] > 215 && data[i + 1] < 245 && data[i + 2] > 120 && data[i + 2] < 170) amber++;
-  }
-  return {page: img.dataset.page, amber: amber};
-});
+return images.map(img => ({page: img.dataset.page, amber: amber(img)}));
 """
 
 
