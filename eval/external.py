@@ -29,6 +29,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 MEMBER = "bigbench-1.0.0/bigbench/benchmark_tasks/squad_shifts/new_wiki_v1.0.json"
+# The splits eval/train_answerability.py may fit on. `nyt` and `squaddev` are held-out test data: never read here.
+TRAINING = {"reddit": "reddit_v1.0.json", "amazon_reviews": "amazon_reviews_v1.0.json"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 
 
@@ -60,13 +62,13 @@ def file_name(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") + ".txt"
 
 
-def read_source(source: Path) -> dict:
-    """The new_wiki JSON, from the file itself or from inside the bigbench sdist."""
+def read_source(source: Path, member: str = MEMBER) -> dict:
+    """The new_wiki JSON (or another member of the sdist), from the file itself or from inside the bigbench sdist."""
     if source.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(source) as archive:
-            handle = archive.extractfile(MEMBER)
+            handle = archive.extractfile(member)
             if handle is None:
-                raise SystemExit(f"{MEMBER} not found in {source}")
+                raise SystemExit(f"{member} not found in {source}")
             return json.load(handle)
     return json.loads(source.read_text(encoding="utf-8"))
 
@@ -127,11 +129,11 @@ def _distinct(texts: list[str]) -> list[str]:
     return out
 
 
-def build(data: dict, seed: int, paragraphs: int, answerable: int, unanswerable: int, held_out: int
-          ) -> tuple[list[Article], list[dict]]:
+def build(data: dict | list[Article], seed: int, paragraphs: int, answerable: int, unanswerable: int, held_out: int,
+          prefix: str = "nw") -> tuple[list[Article], list[dict]]:
     """(corpus articles with their kept paragraphs, gold items)."""
     rng = random.Random(seed)
-    articles = articles_of(data)
+    articles = articles_of(data) if isinstance(data, dict) else list(data)
     rng.shuffle(articles)
     chosen: list[Article] = []
     while sum(len(a.paragraphs) for a in chosen) < paragraphs + held_out and len(chosen) < len(articles):
@@ -170,11 +172,11 @@ def build(data: dict, seed: int, paragraphs: int, answerable: int, unanswerable:
             "held_out_answers": _distinct([t for t, _ in q.answers]),
         })
     for number, item in enumerate(items, start=1):
-        item["id"] = f"nw{number:03d}"
+        item["id"] = f"{prefix}{number:03d}"
     return sorted(corpus, key=lambda a: a.title), [{"id": i.pop("id"), **i} for i in items]
 
 
-def write(out: Path, corpus: list[Article], items: list[dict]) -> None:
+def write(out: Path, corpus: list[Article], items: list[dict], split: str = "new_wiki") -> None:
     folder = out / "corpus"
     if folder.exists():
         shutil.rmtree(folder)
@@ -183,7 +185,7 @@ def write(out: Path, corpus: list[Article], items: list[dict]) -> None:
         text = "\n\n".join([article.title, *(one_line(p.context) for p in article.paragraphs)]) + "\n"
         (folder / file_name(article.title)).write_text(text, encoding="utf-8", newline="\n")
     # The library's own metadata file: each article's exact title, and no date or place guessed from its text.
-    catalog = ["# Titles of the SQuAD-Shifts new_wiki articles in this folder (written by eval/external.py).", ""]
+    catalog = [f"# Titles of the SQuAD-Shifts {split} articles in this folder (written by eval/external.py).", ""]
     for article in corpus:
         catalog += ["[[report]]", f"file = {json.dumps(file_name(article.title))}",
                     f"title = {json.dumps(article.title, ensure_ascii=False)}", ""]

@@ -67,6 +67,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "is_comparison": ("comparison", "is_comparison"),
     "Comparison": ("comparison", "Comparison"),
     "CompareRow": ("comparison", "CompareRow"),
+    # the answer-or-decline model, for its trainer
+    "Answerability": ("types", "Answerability"),
+    "AnswerabilityModel": ("answerability", "AnswerabilityModel"),
+    "ANSWERABILITY_FEATURES": ("answerability", "FEATURES"),
+    "ANSWERABILITY_MODEL_PATH": ("answerability", "MODEL_PATH"),
+    "query_terms": ("evidence", "query_terms"),
     # evaluation
     "GoldItem": ("evaluation", "GoldItem"),
     "EvalRun": ("evaluation", "EvalRun"),
@@ -96,16 +102,18 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "Answer", "Assistant", "BatchLine", "BriefingNote", "Build", "Chunk", "Citation", "CompareRow", "Comparison",
-    "Corpus", "DenseKind", "Document", "Embedder", "EvalRun", "FaissIndex", "FileStatus", "FileTimeoutError",
-    "FilterError", "Filters", "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError",
-    "IngestProgress", "IngestReport", "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem",
-    "Paragraph", "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "Settings",
-    "SettingsError", "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
-    "citation_label", "citation_record", "clean_question", "compare", "compare_metrics", "evaluate", "evidence_in",
-    "faiss_dense_index", "gate", "hit_record", "ingest", "is_comparison", "load_gold", "load_settings",
-    "metrics_table", "offline_environment", "open_store", "own_corpus", "read_batch", "reverify", "rewrite_followup",
-    "seed_names", "set_name", "to_docx", "to_markdown", "write_report",
+    "ANSWERABILITY_FEATURES", "ANSWERABILITY_MODEL_PATH", "Answer", "Answerability", "AnswerabilityModel",
+    "Assistant", "BatchLine", "BriefingNote", "Build", "Chunk", "Citation", "CompareRow", "Comparison", "Corpus",
+    "DenseKind", "Document", "Embedder", "EvalRun", "FaissIndex", "FileStatus", "FileTimeoutError", "FilterError",
+    "Filters", "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError", "IngestProgress",
+    "IngestReport", "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem", "Paragraph",
+    "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "Settings", "SettingsError",
+    "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
+    "citation_label", "citation_record", "clean_question", "compare", "compare_metrics", "evaluate",
+    "evidence_in", "faiss_dense_index", "gate", "hit_record", "ingest", "is_comparison", "load_gold",
+    "load_settings", "metrics_table", "offline_environment", "open_store", "own_corpus", "query_terms",
+    "read_batch", "reverify", "rewrite_followup", "seed_names", "set_name", "to_docx", "to_markdown",
+    "write_report",
 ]  # the keys of _EXPORTS (a test checks)
 
 
@@ -124,6 +132,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers
+    from .answerability import FEATURES as ANSWERABILITY_FEATURES
+    from .answerability import MODEL_PATH as ANSWERABILITY_MODEL_PATH
+    from .answerability import AnswerabilityModel
     from .batch import BatchLine, read_batch
     from .briefing import BriefingNote, NoteItem, reverify, to_docx, to_markdown
     from .comparison import CompareRow, Comparison, compare, is_comparison
@@ -157,6 +168,7 @@ if TYPE_CHECKING:  # the same names, for type checkers
         set_name,
     )
     from .evaluation import compare as compare_metrics
+    from .evidence import query_terms
     from .faiss_index import DenseKind, FaissIndex
     from .filters import Filters
     from .grounding import citation_label
@@ -168,4 +180,16 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from .settings import Settings, load_settings, offline_environment
     from .store import Build, LexicalRanker, Store, VectorIndex, open_store
     from .store_faiss import dense_index as faiss_dense_index
-    from .types import Answer, Chunk, Citation, Document, Hit, Paragraph, Quote, RawDocument, RawPage, ReportMeta
+    from .types import (
+        Answer,
+        Answerability,
+        Chunk,
+        Citation,
+        Document,
+        Hit,
+        Paragraph,
+        Quote,
+        RawDocument,
+        RawPage,
+        ReportMeta,
+    )

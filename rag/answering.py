@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answerability import default_model
 from .embedding import Embedder
 from .evidence import QueryTerms, answer_type_bonus, context_text, focus_stems, gives_required_type, missing_terms
 from .grounding import place_year, sentence_spans, short_title, verify_quote
@@ -15,7 +16,7 @@ from .question import Question, read_question
 from .settings import AnsweringSettings
 from .spans import short_span
 from .text import content_words, stem
-from .types import Answer, Chunk, Citation, Document, Hit, Quote
+from .types import Answer, Answerability, Chunk, Citation, Document, Hit, Quote
 
 # The precomputed vectors of a passage's sentences, by (start, end) in its document.
 SentenceVectors = Callable[[Chunk], dict[tuple[int, int], np.ndarray]]
@@ -238,9 +239,10 @@ def _attribution(hit: Hit, first: bool, previous_title: str | None) -> str:
     return f"{lead} {short_title(chunk.title)}{f' ({where})' if where else ''}:"
 
 
-def abstain(question: str, query: str, hits: list[Hit], reason: str) -> Answer:
+def abstain(question: str, query: str, hits: list[Hit], reason: str,
+            answerability: Answerability | None = None) -> Answer:
     text = f"The reports do not answer this: {reason} The nearest passages are listed below; none of them is an answer."
-    return Answer(question, query, text, True, reason, (), tuple(hits))
+    return Answer(question, query, text, True, reason, (), tuple(hits), answerability=answerability)
 
 
 def decline(question: str, query: str, reason: str) -> Answer:
@@ -260,46 +262,32 @@ def compose(
     """Answer from verified quotes of the top passages, or decline with the reason."""
     if not hits:
         return abstain(question, query, hits, "no passage in the index matches the question.")
-    top = max(_stage(h, "cosine") for h in hits[:_PASSAGES_READ])
-    if top < settings.min_passage_score:
-        return abstain(
-            question, query, hits,
-            f"even the closest passage is only loosely related (similarity {top:.2f}, "
-            f"below {settings.min_passage_score:.2f}).",
-        )
     asked = read_question(query)
     sentences = _candidates(asked, hits, embedder, sentence_vectors)
-    if not sentences or sentences[0].score < settings.min_sentence_score:
+    if not sentences:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, asked, settings)
     if len(asked.parts) > 1:
         chosen = _per_part(sentences, chosen, asked, embedder, settings)
-    if not asked.several_parts and not gives_required_type(asked.required, chosen[0].text, asked.terms):
-        return abstain(
-            question, query, hits,
-            f"the closest passages are on this topic but none gives the {asked.required} the question asks for.",
-        )
-    if missing:
-        shown = ", ".join(f"“{m}”" for m in missing)
-        return abstain(
-            question, query, hits,
-            f"the closest passages are on this topic but never mention {shown}.",
-        )
-    citations: list[Citation] = []
-    lines: list[str] = []
-    short = _short_answer(asked, chosen[0], documents)
+    kind_missing = not asked.several_parts and not gives_required_type(asked.required, chosen[0].text, asked.terms)
+    lead = chosen[0]
+    short = _short_answer(asked, lead, documents)
     if settings.quote_words:
         scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
         chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
         # A second part answered in the same paragraph may already sit inside the first quote, widened.
         chosen = [s for i, s in enumerate(chosen) if not any(_overlaps(t, s) for t in chosen[:i])]
-    noun = asked.counted
-    if short is None and noun and not any(short_span("number", query, asked.terms, s.text) for s in chosen):
-        # A count of something else ("38 member countries" for "how many signatories") is not the answer.
-        return abstain(
-            question, query, hits,
-            f"the closest passages are on this topic but none gives the count it asks for (“how many {noun}”).",
-        )
+    # A count of something else ("38 member countries" for "how many signatories") is not the answer.
+    count_missing = bool(short is None and asked.counted
+                         and not any(short_span("number", query, asked.terms, s.text) for s in chosen))
+    top = max(_stage(h, "cosine") for h in hits[:_PASSAGES_READ])
+    verdict = _judge(asked, sentences[0], lead, top, missing, kind_missing, count_missing, settings)
+    # The answer's kind is a requirement, not a weight: "how many" is not answered by a sentence without a count.
+    if not verdict.answers or kind_missing or count_missing:
+        reason = _reason(asked, missing, kind_missing, count_missing, top, settings)
+        return abstain(question, query, hits, reason, verdict)
+    citations: list[Citation] = []
+    lines: list[str] = []
     if short is not None:
         lines.append(f"Short answer: “{short.text}” [1]")
     previous_title: str | None = None
@@ -309,7 +297,52 @@ def compose(
         citations.append(Citation(n=n, quote=quote, chunk=sentence.hit.chunk))
         lines.append(f"{_attribution(sentence.hit, n == 1, previous_title)} “{quote.text}” [{n}]")
         previous_title = sentence.hit.chunk.title
-    return Answer(question, query, "\n".join(lines), False, None, tuple(citations), tuple(hits), short=short)
+    return Answer(question, query, "\n".join(lines), False, None, tuple(citations), tuple(hits), short=short,
+                  answerability=verdict)
+
+
+def _specifics(terms: QueryTerms) -> int:
+    return len(terms.years) + len(terms.numbers) + len(terms.names) + len(terms.labelled) + len(terms.ordinals)
+
+
+def answer_features(question: Question, best: _Sentence, lead: _Sentence, top: float, missing: list[str],
+                    kind_missing: bool, count_missing: bool) -> dict[str, float]:
+    """What the answerability model weighs (rag.answerability.FEATURES), for the answer compose() would give."""
+    specifics = _specifics(question.terms)
+    chunk = lead.hit.chunk
+    return {
+        "best_sentence": best.score, "lead_sentence": lead.score, "top_passage": top,
+        "lead_passage": _stage(lead.hit, "cosine"),
+        "coverage": _overlap(question.terms.stems, context_text(chunk)),
+        "specifics": float(min(specifics, 3)),
+        "missing_share": len(missing) / specifics if specifics else 0.0,
+        "missing_detail": float(any(m not in question.terms.names for m in missing)),
+        "kind_missing": float(kind_missing), "count_missing": float(count_missing),
+    }
+
+
+def _judge(question: Question, best: _Sentence, lead: _Sentence, top: float, missing: list[str],
+           kind_missing: bool, count_missing: bool, settings: AnsweringSettings) -> Answerability:
+    features = answer_features(question, best, lead, top, missing, kind_missing, count_missing)
+    cut = settings.min_answerability
+    return default_model().judge(features, None if cut < 0 else cut)
+
+
+def _reason(question: Question, missing: list[str], kind_missing: bool, count_missing: bool, top: float,
+            settings: AnsweringSettings) -> str:
+    """The plainest of the signals that weighed against answering, in words a reader can check."""
+    if kind_missing:
+        return f"the closest passages are on this topic but none gives the {question.required} the question asks for."
+    if missing:
+        shown = ", ".join(f"“{m}”" for m in missing)
+        return f"the closest passages are on this topic but never mention {shown}."
+    if count_missing:
+        return (f"the closest passages are on this topic but none gives the count it asks for "
+                f"(“how many {question.counted}”).")
+    if top < settings.min_passage_score:
+        return (f"even the closest passage is only loosely related (similarity {top:.2f}, "
+                f"below {settings.min_passage_score:.2f}).")
+    return "no sentence in the closest passages answers the question."
 
 
 def _short_answer(question: Question, lead: _Sentence, documents: dict[str, Document]) -> Quote | None:

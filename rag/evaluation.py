@@ -158,6 +158,8 @@ class ItemResult:
     error: str | None = None
     short: str | None = None  # the short answer span, when one was given
     short_correct: bool = False
+    # The answerability probability and the measurements it weighed (what eval/train_answerability.py reads).
+    answerability: dict[str, float] | None = None
 
 
 def score_item(item: GoldItem, answer: Answer, documents: dict[str, Any]) -> ItemResult:
@@ -183,6 +185,8 @@ def score_item(item: GoldItem, answer: Answer, documents: dict[str, Any]) -> Ite
         expected=tuple(f"{e.doc}: {e.quote}" for e in item.evidence),
         short=answer.short.text if answer.short else None,
         short_correct=bool(answer.short and item.answerable and answer_correct(item, answer.short.text)),
+        answerability=(None if answer.answerability is None
+                       else {"probability": answer.answerability.probability, **dict(answer.answerability.features)}),
     )
 
 

@@ -83,8 +83,9 @@ class RetrievalSettings:
 
 @dataclass(frozen=True, slots=True)
 class AnsweringSettings:
-    min_passage_score: float = 0.30  # below this the nearest passage does not support an answer
-    min_sentence_score: float = 0.30
+    min_passage_score: float = 0.30  # a decline below this says the nearest passage is only loosely related
+    min_sentence_score: float = 0.30  # a sentence scoring below this is not quoted as an extra part
+    min_answerability: float = -1.0  # decline below this answerability probability; -1: the model's threshold
     max_quotes: int = 3
     quote_words: int = 60  # a quote grows from its sentence to neighbours in the paragraph up to this; 0: sentence
     max_question_words: int = 200

@@ -153,6 +153,20 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Answerability:
+    """The probability that an answer's quotes answer its question, the threshold it is held to, and the
+    measurements it was computed from (rag.answerability)."""
+
+    probability: float
+    threshold: float
+    features: tuple[tuple[str, float], ...]
+
+    @property
+    def answers(self) -> bool:
+        return self.probability >= self.threshold
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the assistant says, with every quote it rests on."""
 
@@ -165,6 +179,7 @@ class Answer:
     passages: tuple[Hit, ...]
     timings_ms: tuple[tuple[str, float], ...] = ()
     short: Quote | None = None  # the words of quote [1] that answer a who / how-many / when question
+    answerability: Answerability | None = None  # why it answered or declined, when the composer decided
 
     def __post_init__(self) -> None:
         if self.abstained and not self.reason:
