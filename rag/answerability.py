@@ -23,8 +23,8 @@ MODEL_PATH = Path(__file__).parent / "models" / "answerability.json"
 FEATURES = (
     "best_sentence",  # the best sentence's score (cosine, passage cosine, focus words, answer type)
     "lead_sentence",  # the score of the sentence the answer leads with
-    "top_passage",  # the best passage cosine among those read
-    "lead_passage",  # the cosine of the lead sentence's passage
+    "top_passage",  # the best passage closeness among those read (cosine mixed with its best sentence's)
+    "lead_passage",  # the closeness of the lead sentence's passage
     "coverage",  # share of the question's content words the lead passage and its headings hold
     "specifics",  # how many years, numbers, names and labels the question names (capped at 3)
     "missing_share",  # share of those the lead passage and its metadata never mention

@@ -100,7 +100,7 @@ def _score(question: Question, hit: Hit, text: str, cosine: float) -> float:
     """How well a sentence answers `question`: its cosine, its passage's, the question's focus words it
     holds, the answer type it offers, less a penalty for references."""
     focus = focus_stems(question.terms, hit.chunk)
-    return (0.55 * cosine + 0.25 * _stage(hit, "cosine") + 0.25 * _overlap(focus, text)
+    return (0.55 * cosine + 0.25 * _stage(hit, "closeness") + 0.25 * _overlap(focus, text)
             + answer_type_bonus(question.kind, text) - _reference_penalty(hit, text))
 
 
@@ -280,7 +280,7 @@ def compose(
     # A count of something else ("38 member countries" for "how many signatories") is not the answer.
     count_missing = bool(short is None and asked.counted
                          and not any(short_span("number", query, asked.terms, s.text) for s in chosen))
-    top = max(_stage(h, "cosine") for h in hits[:_PASSAGES_READ])
+    top = max(_stage(h, "closeness") for h in hits[:_PASSAGES_READ])
     verdict = _judge(asked, sentences[0], lead, top, missing, kind_missing, count_missing, settings)
     # The answer's kind is a requirement, not a weight: "how many" is not answered by a sentence without a count.
     if not verdict.answers or kind_missing or count_missing:
@@ -312,7 +312,7 @@ def answer_features(question: Question, best: _Sentence, lead: _Sentence, top: f
     chunk = lead.hit.chunk
     return {
         "best_sentence": best.score, "lead_sentence": lead.score, "top_passage": top,
-        "lead_passage": _stage(lead.hit, "cosine"),
+        "lead_passage": _stage(lead.hit, "closeness"),
         "coverage": _overlap(question.terms.stems, context_text(chunk)),
         "specifics": float(min(specifics, 3)),
         "missing_share": len(missing) / specifics if specifics else 0.0,

@@ -76,21 +76,22 @@ class Retriever:
         scored = []
         for cand, cosine in zip(allowed, cosines, strict=True):
             chunk = corpus.chunks[cand.position]
-            score = self._score(cfg, cand, float(cosine), chunk, question)
-            scored.append((score, cand, float(cosine)))
+            closeness = _closeness(float(cosine), corpus.sentence_vectors(chunk.chunk_id), query_vector)
+            score = self._score(cfg, cand, closeness, chunk, question)
+            scored.append((score, cand, closeness))
         if cfg.rerank and self._cross_encoder is not None:
             scored = self._cross_rerank(query, scored)
         scored.sort(key=lambda t: -t[0])
         hits: list[Hit] = []
         kept_vectors: list[np.ndarray] = []
         row_of = {p: row for row, p in enumerate(positions)}
-        for score, cand, cosine in scored:
+        for score, cand, closeness in scored:
             chunk = corpus.chunks[cand.position]
             vector = vectors[row_of[cand.position]]
             if self._duplicate(chunk, vector, hits, kept_vectors, cfg.dedup_threshold):
                 continue
             stages = (("dense", cand.dense or 0.0), ("bm25", cand.bm25 or 0.0), ("fused", cand.fused),
-                      ("cosine", cosine))
+                      ("closeness", closeness))
             hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1, stage_scores=stages))
             kept_vectors.append(vector)
             if len(hits) == k:
@@ -140,3 +141,14 @@ class Retriever:
             if float(vector @ other) >= threshold:
                 return True
         return False
+
+
+def _closeness(cosine: float, sentences: dict[tuple[int, int], np.ndarray], query: np.ndarray) -> float:
+    """How close a passage is to the question for reranking: its own cosine averaged with its closest
+    sentence's (when closer). A question asks about one sentence, and a long passage's single vector dilutes
+    it; the sentence vectors are in the build already. Answering reads it too (a passage's "closeness" stage).
+    Equal weights, not tuned: on the three evaluation sets answer correctness rose with both 0.3 and 0.5."""
+    if not sentences:
+        return cosine
+    best = float(np.max(np.stack(list(sentences.values())).astype(np.float32) @ query))
+    return 0.5 * cosine + 0.5 * max(best, cosine)

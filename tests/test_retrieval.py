@@ -70,3 +70,15 @@ def test_no_two_hits_overlap_in_the_same_document(tiny_assistant):
         for b in hits[i + 1:]:
             assert a.chunk.doc != b.chunk.doc or a.chunk.end <= b.chunk.start or b.chunk.end <= a.chunk.start
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_a_passage_is_as_close_as_the_mean_of_its_cosine_and_its_closest_sentences():
+    import numpy as np
+
+    from rag.retrieval import _closeness
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    sentences = {(0, 10): np.array([0.6, 0.8], dtype=np.float16), (11, 20): np.array([0.9, 0.436], dtype=np.float16)}
+    assert _closeness(0.5, sentences, query) == pytest.approx(0.5 * 0.5 + 0.5 * 0.9, abs=1e-3)
+    assert _closeness(0.95, sentences, query) == pytest.approx(0.95)  # a sentence farther than the passage: no pull
+    assert _closeness(0.5, {}, query) == 0.5  # no sentence vectors (an older build): the cosine alone
