@@ -285,6 +285,8 @@ def compose(
     # The answer's kind is a requirement, not a weight: "how many" is not answered by a sentence without a count.
     if not verdict.answers or kind_missing or count_missing:
         reason = _reason(asked, missing, kind_missing, count_missing, top, settings)
+        if not verdict.answers:
+            reason = f"{reason[:-1]} (answerability {verdict.probability:.2f}, below {verdict.threshold:.2f})."
         return abstain(question, query, hits, reason, verdict)
     citations: list[Citation] = []
     lines: list[str] = []

@@ -55,3 +55,4 @@ def test_answers_and_declines_carry_the_probability_they_were_decided_by(tiny_as
     assert not answered.abstained and answered.answerability.answers
     assert declined.abstained and declined.answerability is not None and not declined.answerability.answers
     assert "2031" in declined.reason
+    assert f"(answerability {declined.answerability.probability:.2f}, below 0.23)" in declined.reason
