@@ -8,17 +8,20 @@ length, so every offset holds and BM25 sees one more term per copy); their vecto
 benchmark's noise; each copy keeps its original's sentence spans and float16 sentence vectors. The store writes
 it as `rag ingest` would (checksums, BM25 saved, HNSW above `store.faiss_approximate_above`). A child process
 then loads the embedding model, loads the build (timed, RSS before and after), asks one question (its search,
-then its whole answer, timed; RSS after) and times a second question's search.
+then its whole answer, timed; RSS after), times a second question's search, and last hashes every file of the
+build again, to say how much of the load its checksum verification is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,6 +123,20 @@ def _rss_mb(field: str = "VmRSS") -> float:
     return 0.0
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _hash_all(folder: Path) -> None:
+    """What the load's checksum verification costs on its own: every file of the build, two at a time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_sha256, [p for p in folder.rglob("*") if p.is_file()]))
+
+
 def probe(root: Path) -> int:
     """The child of measure: model, then build, then the first question, as a serving process meets them."""
     settings = load_settings(overrides={"paths.index": root})
@@ -141,11 +158,16 @@ def probe(root: Path) -> int:
     began = time.perf_counter()
     assistant.search(SECOND)
     second_s = time.perf_counter() - began
+    rss_question = _rss_mb()
+    began = time.perf_counter()
+    _hash_all(Path(assistant.index.where))
+    hash_s = time.perf_counter() - began
     print(json.dumps({
-        "model_s": round(model_s, 2), "load_s": round(load_s, 2), "first_search_ms": round(search_s * 1000, 1),
+        "model_s": round(model_s, 2), "load_s": round(load_s, 2), "hash_s": round(hash_s, 2),
+        "first_search_ms": round(search_s * 1000, 1),
         "first_ask_ms": round(ask_s * 1000, 1),
         "second_search_ms": round(second_s * 1000, 1), "hits": len(hits), "citations": len(answer.citations),
-        "rss_with_model_mb": rss_model, "rss_after_load_mb": rss_load, "rss_after_question_mb": _rss_mb(),
+        "rss_with_model_mb": rss_model, "rss_after_load_mb": rss_load, "rss_after_question_mb": rss_question,
         "peak_rss_mb": _rss_mb("VmHWM")}))
     return 0
 

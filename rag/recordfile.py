@@ -62,7 +62,8 @@ def _write_lines(path: Path, lines: Iterator[str]) -> np.ndarray:
     return np.array(offsets, dtype=np.int64)
 
 
-def _write_array(path: Path, array: np.ndarray) -> None:
+def write_array(path: Path, array: np.ndarray) -> None:
+    """One array as .npy, fsynced."""
     with path.open("wb") as fh:
         np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
         fh.flush()
@@ -71,13 +72,13 @@ def _write_array(path: Path, array: np.ndarray) -> None:
 
 def write_records(folder: Path, chunks: Sequence[Chunk], documents: Sequence[Document]) -> None:
     """Write FILES into `folder` (each fsynced)."""
-    _write_array(folder / CHUNK_OFFSETS, _write_lines(folder / CHUNKS, (chunk_to_json(c) for c in chunks)))
+    write_array(folder / CHUNK_OFFSETS, _write_lines(folder / CHUNKS, (chunk_to_json(c) for c in chunks)))
     keys = np.array([chunk_key(c.chunk_id) for c in chunks], dtype=np.int64)
     order = np.argsort(keys, kind="stable")
-    _write_array(folder / CHUNK_KEYS, np.stack([keys[order], order.astype(np.int64)]))
-    _write_array(folder / CHUNK_GROUPS, chunk_groups(chunks))
+    write_array(folder / CHUNK_KEYS, np.stack([keys[order], order.astype(np.int64)]))
+    write_array(folder / CHUNK_GROUPS, chunk_groups(chunks))
     offsets = _write_lines(folder / DOCUMENTS, (document_to_json(d) for d in documents))
-    _write_array(folder / DOCUMENT_OFFSETS, offsets)
+    write_array(folder / DOCUMENT_OFFSETS, offsets)
     with (folder / DOCUMENT_NAMES).open("w", encoding="utf-8") as fh:
         json.dump([d.doc for d in documents], fh, ensure_ascii=False)
         fh.flush()

@@ -31,7 +31,7 @@ from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .manifest import Manifest
 from .recordfile import FILES as RECORD_FILES
-from .recordfile import ChunkFile, DocumentFile, write_records
+from .recordfile import ChunkFile, DocumentFile, write_array, write_records
 from .sentences import SentenceTable
 from .settings import StoreSettings
 from .store import FIX, Build, check_build_input, check_contents, check_manifest
@@ -101,13 +101,6 @@ def _sha256_file(path: Path) -> str:
 def _write_text(path: Path, text: str) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _write_array(path: Path, array: np.ndarray) -> None:
-    with path.open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -200,8 +193,8 @@ def write_build(
     index.save(tmp / "vectors.faiss")
     _fsync_file(tmp / "vectors.faiss")  # faiss writes through its own handle; the others fsync as they close
     write_records(tmp, chunks, documents)
-    _write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
-    _write_array(tmp / "sentence_vectors.npy", sentences.vectors)
+    write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
+    write_array(tmp / "sentence_vectors.npy", sentences.vectors)
     if LexicalIndex(chunks).save(tmp / _LEXICAL):
         for saved in LEXICAL_FILES:  # bm25s writes without fsync
             _fsync_file(tmp / _LEXICAL / saved)
