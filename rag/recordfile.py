@@ -180,7 +180,7 @@ class ChunkFile(Sequence[Chunk]):
 class DocumentFile(Mapping[str, Document]):
     """The documents of a build by name, parsed when read (`documents.jsonl` through `document_offsets.npy`)."""
 
-    def __init__(self, folder: Path, keep: int = 64) -> None:
+    def __init__(self, folder: Path, keep: int = 16) -> None:
         names = json.loads((folder / DOCUMENT_NAMES).read_text(encoding="utf-8"))
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ValueError(f"{DOCUMENT_NAMES} is not a list of names")
