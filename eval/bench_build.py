@@ -123,6 +123,10 @@ def _rss_mb(field: str = "VmRSS") -> float:
     return 0.0
 
 
+# Of the RSS, file pages (RssFile: the mapped vectors, BM25 and sentence table, shared with every process serving
+# the build and dropped by the kernel under pressure) and the process's own memory (RssAnon).
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -158,7 +162,7 @@ def probe(root: Path) -> int:
     began = time.perf_counter()
     assistant.search(SECOND)
     second_s = time.perf_counter() - began
-    rss_question = _rss_mb()
+    rss_question, anon_question = _rss_mb(), _rss_mb("RssAnon")
     began = time.perf_counter()
     _hash_all(Path(assistant.index.where))
     hash_s = time.perf_counter() - began
@@ -168,6 +172,7 @@ def probe(root: Path) -> int:
         "first_ask_ms": round(ask_s * 1000, 1),
         "second_search_ms": round(second_s * 1000, 1), "hits": len(hits), "citations": len(answer.citations),
         "rss_with_model_mb": rss_model, "rss_after_load_mb": rss_load, "rss_after_question_mb": rss_question,
+        "rss_anon_after_question_mb": anon_question,
         "peak_rss_mb": _rss_mb("VmHWM")}))
     return 0
 
