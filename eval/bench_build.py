@@ -117,14 +117,12 @@ def measure(root: Path) -> dict:
 
 
 def _rss_mb(field: str = "VmRSS") -> float:
+    """VmRSS, or RssAnon: the process's own memory, without the mapped build files (shared by every process
+    serving the build, and dropped by the kernel under pressure)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-# Of the RSS, file pages (RssFile: the mapped vectors, BM25 and sentence table, shared with every process serving
-# the build and dropped by the kernel under pressure) and the process's own memory (RssAnon).
 
 
 def _sha256(path: Path) -> str:
