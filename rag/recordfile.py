@@ -164,7 +164,8 @@ class ChunkFile(Sequence[Chunk]):
         if not np.array_equal(np.sort(rows), np.arange(len(self))):
             return False
         keys = np.array([chunk_key(i) for i in ids], dtype=np.int64)
-        return bool(np.all(np.diff(self._keys[0]) >= 0) and np.array_equal(self._keys[0], keys[rows])
+        sorted_keys = self._keys[0]  # compared, not subtracted: a difference of two 64-bit hashes overflows
+        return bool(np.all(sorted_keys[1:] >= sorted_keys[:-1]) and np.array_equal(sorted_keys, keys[rows])
                     and np.array_equal(self.groups, groups))
 
     def row(self, chunk_id: str) -> int | None:
