@@ -1,6 +1,6 @@
 """PostgreSQL/pgvector HNSW at scale: build time, query latency and recall@10 against exact search.
 
-    .venv/bin/python eval/bench_pg.py [--sizes 10000 100000] [--queries 200] [--noise 0.08] [--dsn postgresql://...]
+    .venv/bin/python eval/bench_pg.py [--sizes 10000 100000] [--queries 200] [--noise 0.02] [--dsn postgresql://...]
 
 `measure_pgvector(vectors, queries, k)` is what `eval/benchmark.py --pgvector` calls beside its FAISS rows.
 Without a DSN it starts a throwaway PostgreSQL 16 with pgvector from the `pgserver` wheel on loopback (the
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dsn", default=None, help="an existing server (default: a throwaway one from pgserver)")
     ap.add_argument("--index", type=Path, default=None,
                     help="take the base vectors from this index folder (default: ingest corpus/ in a temp folder)")
-    ap.add_argument("--noise", type=float, default=None, help="as eval/benchmark.py --noise (default: its 0.08)")
+    ap.add_argument("--noise", type=float, default=None, help="as eval/benchmark.py --noise (default: its NOISE, 0.02)")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "bench_pg.json")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "eval"))

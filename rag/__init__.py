@@ -30,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # the store seam
     "Build": ("store", "Build"),
     "Corpus": ("corpus", "Corpus"),
+    "SentenceTable": ("sentences", "SentenceTable"),
     "Store": ("store", "Store"),
     "VectorIndex": ("store", "VectorIndex"),
     "LexicalRanker": ("store", "LexicalRanker"),
@@ -107,8 +108,8 @@ __all__ = [
     "DenseKind", "Document", "Embedder", "EvalRun", "FaissIndex", "FileStatus", "FileTimeoutError", "FilterError",
     "Filters", "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError", "IngestProgress",
     "IngestReport", "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem", "Paragraph",
-    "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "Settings", "SettingsError",
-    "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
+    "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "SentenceTable", "Settings",
+    "SettingsError", "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
     "citation_label", "citation_record", "clean_question", "compare", "compare_metrics", "evaluate",
     "evidence_in", "faiss_dense_index", "gate", "hit_record", "ingest", "is_comparison", "load_gold",
     "load_settings", "metrics_table", "offline_environment", "open_store", "own_corpus", "query_terms",

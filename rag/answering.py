@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,7 +254,7 @@ def compose(
     question: str,
     query: str,
     hits: list[Hit],
-    documents: dict[str, Document],
+    documents: Mapping[str, Document],
     embedder: Embedder,
     settings: AnsweringSettings,
     sentence_vectors: SentenceVectors,
@@ -347,7 +347,7 @@ def _reason(question: Question, missing: list[str], kind_missing: bool, count_mi
     return "no sentence in the closest passages answers the question."
 
 
-def _short_answer(question: Question, lead: _Sentence, documents: dict[str, Document]) -> Quote | None:
+def _short_answer(question: Question, lead: _Sentence, documents: Mapping[str, Document]) -> Quote | None:
     span = short_span(question.short_kind, question.text, question.terms, lead.text)
     if span is None:
         return None

@@ -78,7 +78,7 @@ class Comparison:
 
 
 def _named_places(assistant: Assistant, question: str) -> list[str]:
-    places = {c.place for c in assistant.index.chunks if c.place}
+    places = {c.place for c in assistant.index.corpus.samples() if c.place}
     found = [(m.start(), p) for p in places if (m := re.search(rf"\b{re.escape(p)}\b", question, re.IGNORECASE))]
     return [p for _, p in sorted(found)]
 

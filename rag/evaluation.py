@@ -12,7 +12,7 @@ import math
 import re
 import statistics
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -162,7 +162,7 @@ class ItemResult:
     answerability: dict[str, float] | None = None
 
 
-def score_item(item: GoldItem, answer: Answer, documents: dict[str, Any]) -> ItemResult:
+def score_item(item: GoldItem, answer: Answer, documents: Mapping[str, Any]) -> ItemResult:
     ranks = tuple(
         h.rank for h in answer.passages if any(evidence_in(e, h.chunk.doc, h.chunk.text) for e in item.evidence)
     )
@@ -249,7 +249,7 @@ Ask = Callable[[str, RetrievalSettings], Answer]
 Progress = Callable[[int, int], None]
 
 
-def evaluate(items: list[GoldItem], ask: Ask, documents: dict[str, Any], retrieval: RetrievalSettings,
+def evaluate(items: list[GoldItem], ask: Ask, documents: Mapping[str, Any], retrieval: RetrievalSettings,
              config: str = "hybrid+rerank", progress: Progress | None = None) -> EvalRun:
     results = []
     for done, item in enumerate(items, start=1):

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import StoreError
 
-FORMAT_VERSION = 3  # 2: sentence vectors in the build; 3: the BM25 index too
+FORMAT_VERSION = 4  # 2: sentence vectors in the build; 3: the BM25 index too; 4: records read by row at load
 
 
 @dataclass(frozen=True, slots=True)

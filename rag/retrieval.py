@@ -65,7 +65,7 @@ class Retriever:
         lexical = self.build.lexical.search(query, depth, rows) if cfg.bm25 else []
         allowed = self._fuse(dense, lexical, cfg.rrf_k)[: max(cfg.candidates, k * 4)]
         if not allowed:
-            reason = filters.mismatch(corpus.chunks) if filters else None
+            reason = filters.mismatch(corpus.samples()) if filters else None
             if reason:
                 raise FilterError(reason)
             return []

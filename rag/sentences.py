@@ -7,7 +7,7 @@ stored as float16 (cosines move by < 1e-3) beside the passage vectors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +48,7 @@ class SentenceTable:
         vectors = self.vectors[first:last].astype(np.float32)
         return {(int(s[1]), int(s[2])): v for s, v in zip(self.spans[first:last], vectors, strict=True)}
 
-    def texts(self, chunks: Sequence[Chunk], documents: dict[str, Document]) -> list[str]:
+    def texts(self, chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> list[str]:
         return [documents[chunks[int(p)].doc].text[int(a) : int(b)] for p, a, b in self.spans]
 
 
@@ -74,6 +74,6 @@ def build_table(
     return SentenceTable(np.array(rows, dtype=np.int64).reshape(-1, 3), vectors, np.array(offsets, dtype=np.int64))
 
 
-def reusable(table: SentenceTable, chunks: Sequence[Chunk], documents: dict[str, Document]) -> dict[str, np.ndarray]:
+def reusable(table: SentenceTable, chunks: Sequence[Chunk], documents: Mapping[str, Document]) -> dict[str, np.ndarray]:
     """A previous build's sentence vectors by text, for the next build to take instead of embedding again."""
     return dict(zip(table.texts(chunks, documents), table.vectors, strict=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -75,11 +75,11 @@ class Build:
     lexical: LexicalRanker
 
     @property
-    def chunks(self) -> tuple[Chunk, ...]:
+    def chunks(self) -> Sequence[Chunk]:
         return self.corpus.chunks
 
     @property
-    def documents(self) -> dict[str, Document]:
+    def documents(self) -> Mapping[str, Document]:
         return self.corpus.documents
 
     @property
@@ -156,14 +156,15 @@ def check_manifest(where: str, manifest: Manifest, expect_model: str | None, exp
         raise StoreError(f"{where}: {manifest.dimension}-d vectors, the model gives {expect_dimension}; {FIX}")
 
 
-def check_contents(where: str, manifest: Manifest, corpus: Corpus, dense: VectorIndex) -> None:
-    """Refuse a build whose parts disagree: counts, dimension, a chunk not verbatim, a sentence outside its chunk."""
+def check_contents(where: str, manifest: Manifest, corpus: Corpus, dense: VectorIndex, records: bool = True) -> None:
+    """Refuse a build whose parts disagree: counts, dimension, and with `records` (a pass over every record) a chunk
+    not verbatim, a sentence outside its chunk."""
     if not (dense.count() == len(corpus) == manifest.chunk_count):
         raise StoreError(f"{where}: {dense.count()} vectors, {len(corpus)} chunk records, manifest says "
                          f"{manifest.chunk_count}; {FIX}")
     if dense.dimension != manifest.dimension:
         raise StoreError(f"{where}: vector dimension {dense.dimension} != manifest {manifest.dimension}; {FIX}")
-    problem = corpus.problem()
+    problem = corpus.problem() if records else None
     if problem:
         raise StoreError(f"{where}: {problem}; {FIX}")
 

@@ -1,8 +1,9 @@
 """The default store: builds as folders beside the live one, verified, then switched atomically.
 
 Layout (see README): `<index>/CURRENT` names the live build; `<index>/builds/<name>/` holds
-`manifest.json`, `vectors.faiss`, `chunks.jsonl`, `documents.jsonl`, the sentence table
-(`sentence_spans.npy`, `sentence_vectors.npy`) and the BM25 index (`bm25/`, as bm25s saves it). No pickle anywhere.
+`manifest.json`, `vectors.faiss`, the chunk and document records with their offset tables (rag/recordfile.py),
+the sentence table (`sentence_spans.npy`, `sentence_vectors.npy`) and the BM25 index (`bm25/`, as bm25s saves it).
+No pickle anywhere. Loading maps what it can and parses records only when they are read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -28,7 +30,8 @@ from .faiss_index import FLAT, DenseKind, FaissIndex, tune_ef_search
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .manifest import Manifest
-from .records import chunk_from_json, chunk_to_json, document_from_json, document_to_json
+from .recordfile import FILES as RECORD_FILES
+from .recordfile import ChunkFile, DocumentFile, write_array, write_records
 from .sentences import SentenceTable
 from .settings import StoreSettings
 from .store import FIX, Build, check_build_input, check_contents, check_manifest
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_FILES = ("vectors.faiss", "chunks.jsonl", "documents.jsonl", "sentence_spans.npy", "sentence_vectors.npy")
+_FILES = ("vectors.faiss", *RECORD_FILES, "sentence_spans.npy", "sentence_vectors.npy")
 _LEXICAL = "bm25"  # the folder of the saved BM25 index inside a build
 
 
@@ -98,13 +101,6 @@ def _sha256_file(path: Path) -> str:
 def _write_text(path: Path, text: str) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _write_array(path: Path, array: np.ndarray) -> None:
-    with path.open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -196,10 +192,9 @@ def write_build(
     index, kind = dense_index(manifest.dimension, vectors, settings or StoreSettings())
     index.save(tmp / "vectors.faiss")
     _fsync_file(tmp / "vectors.faiss")  # faiss writes through its own handle; the others fsync as they close
-    _write_text(tmp / "chunks.jsonl", "".join(chunk_to_json(c) + "\n" for c in chunks))
-    _write_text(tmp / "documents.jsonl", "".join(document_to_json(d) + "\n" for d in documents))
-    _write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
-    _write_array(tmp / "sentence_vectors.npy", sentences.vectors)
+    write_records(tmp, chunks, documents)
+    write_array(tmp / "sentence_spans.npy", np.concatenate([sentences.offsets, sentences.spans.reshape(-1)]))
+    write_array(tmp / "sentence_vectors.npy", sentences.vectors)
     if LexicalIndex(chunks).save(tmp / _LEXICAL):
         for saved in LEXICAL_FILES:  # bm25s writes without fsync
             _fsync_file(tmp / _LEXICAL / saved)
@@ -211,7 +206,7 @@ def write_build(
     )
     _write_text(tmp / "manifest.json", final_manifest.to_json())
     _fsync_dir(tmp)
-    verified = load_build(tmp, expect_model=manifest.model, expect_dimension=manifest.dimension)
+    verified = load_build(tmp, expect_model=manifest.model, expect_dimension=manifest.dimension, check_records=True)
     final = builds / name
     os.replace(tmp, final)
     _fsync_dir(builds)  # the renamed build is on disk before CURRENT may name it
@@ -283,18 +278,24 @@ def load_index(root: Path, expect_model: str | None = None, expect_dimension: in
     return load_build(build, expect_model, expect_dimension)
 
 
-def load_build(build: Path, expect_model: str | None = None, expect_dimension: int | None = None) -> Build:
+def load_build(build: Path, expect_model: str | None = None, expect_dimension: int | None = None,
+               check_records: bool = False) -> Build:
+    """Load a build, its files verified against their sha256 in the manifest.
+
+    Records are checked one by one (every chunk verbatim in its document, sentences inside their chunks, the id
+    and filter tables) when `check_records` (a build being written) or when the manifest lists no checksums;
+    otherwise the checksums prove the files are those checked when the build was written."""
     manifest_path = build / "manifest.json"
     if not manifest_path.exists():
         raise StoreError(f"{build}: manifest.json is missing; {FIX}")
     manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"), str(manifest_path))
     check_manifest(str(build), manifest, expect_model, expect_dimension)
-    for name in _files(manifest.chunk_count):
-        path = build / name
-        if not path.exists():
-            raise StoreError(f"{path} is missing; {FIX}")
-        if manifest.checksums and _sha256_file(path) != manifest.checksums.get(name):
-            raise StoreError(f"{path} is damaged (checksum mismatch); {FIX}")
+    names = _files(manifest.chunk_count)
+    for name in names:
+        if not (build / name).exists():
+            raise StoreError(f"{build / name} is missing; {FIX}")
+    if manifest.checksums:
+        _verify(build, names, manifest.checksums)
     try:
         kind = DenseKind.from_json(manifest.dense)
     except (TypeError, ValueError) as exc:
@@ -302,17 +303,29 @@ def load_build(build: Path, expect_model: str | None = None, expect_dimension: i
                          f"{FIX}") from None
     dense = FaissIndex.read(build / "vectors.faiss", kind)
     try:
-        chunks = tuple(chunk_from_json(line) for line in _lines(build / "chunks.jsonl"))
-        documents = {d.doc: d for d in (document_from_json(line) for line in _lines(build / "documents.jsonl"))}
-    except (ValueError, TypeError, KeyError) as exc:
+        chunks = ChunkFile(build)
+        documents = DocumentFile(build)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
         raise StoreError(f"{build}: damaged chunk or document records ({exc}); {FIX}") from None
     if not (dense.count() == len(chunks) == manifest.chunk_count):  # before the sentence table is sized by it
         raise StoreError(f"{build}: {dense.count()} vectors, {len(chunks)} chunk records, manifest says "
                          f"{manifest.chunk_count}; {FIX}")
     sentences = _load_sentences(build, len(chunks), manifest.dimension)
     corpus = Corpus(chunks, documents, sentences)
-    check_contents(str(build), manifest, corpus, dense)
+    try:
+        check_contents(str(build), manifest, corpus, dense, records=check_records or not manifest.checksums)
+    except (ValueError, TypeError, KeyError) as exc:  # a record that does not parse
+        raise StoreError(f"{build}: damaged chunk or document records ({exc}); {FIX}") from None
     return Build(build.name, str(build), manifest, corpus, dense, _load_lexical(build, len(chunks)))
+
+
+def _verify(build: Path, names: Sequence[str], checksums: dict[str, str]) -> None:
+    """Every file against its sha256, two at a time (hashlib releases the GIL; a 1M build is ~6 GB)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = dict(zip(names, pool.map(lambda name: _sha256_file(build / name), names), strict=True))
+    for name in names:
+        if digests[name] != checksums.get(name):
+            raise StoreError(f"{build / name} is damaged (checksum mismatch); {FIX}")
 
 
 def _load_lexical(build: Path, chunks: int) -> LexicalIndex:
@@ -327,8 +340,8 @@ def _load_lexical(build: Path, chunks: int) -> LexicalIndex:
 
 def _load_sentences(build: Path, passages: int, dimension: int) -> SentenceTable:
     try:
-        flat = np.load(build / "sentence_spans.npy", allow_pickle=False)
-        vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False)
+        flat = np.load(build / "sentence_spans.npy", mmap_mode="r", allow_pickle=False)
+        vectors = np.load(build / "sentence_vectors.npy", mmap_mode="r", allow_pickle=False)
         offsets = flat[: passages + 1]
         table = SentenceTable(flat[passages + 1 :].reshape(-1, 3), vectors, offsets)
     except (ValueError, OSError) as exc:
@@ -336,7 +349,3 @@ def _load_sentences(build: Path, passages: int, dimension: int) -> SentenceTable
     if table.passages != passages or vectors.dtype != np.float16 or vectors.shape[1:] != (dimension,):
         raise StoreError(f"{build}: the sentence table does not match its {passages} chunks; {FIX}")
     return table
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

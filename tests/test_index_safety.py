@@ -117,8 +117,8 @@ def _unchecked_chunk_edit(root: Path) -> None:
     path = current_build(root) / "chunks.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[0])
-    record["text"] = record["text"][::-1]
-    path.write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n", encoding="utf-8")
+    record["text"] = record["text"][::-1]  # the same bytes in another order: the offset table still fits
+    path.write_text("\n".join([json.dumps(record, ensure_ascii=False), *lines[1:]]) + "\n", encoding="utf-8")
 
 
 def _unchecked_sentence_edit(root: Path) -> None:

@@ -92,7 +92,7 @@ def test_a_filtered_search_ranks_only_the_allowed_rows_like_brute_force(tiny_ass
 def test_the_corpus_finds_chunks_and_their_sentences_by_chunk_id(tiny_assistant):
     corpus = tiny_assistant.index.corpus
     for row, chunk in enumerate(corpus.chunks):
-        assert corpus.chunk(chunk.chunk_id) is chunk and corpus.row(chunk.chunk_id) == row
+        assert corpus.chunk(chunk.chunk_id) == chunk and corpus.row(chunk.chunk_id) == row
     assert corpus.chunk("no-such-chunk") is None and corpus.sentence_vectors("no-such-chunk") == {}
 
 

@@ -38,7 +38,7 @@ def make_filters(reports: Sequence[str] | None, years: Sequence[Any] | None, pla
 
 def filter_choices(assistant: Assistant) -> tuple[list[str], list[str], list[str]]:
     """Report titles, years and places present in the index, for the filter menus."""
-    chunks = assistant.index.chunks
+    chunks = assistant.index.corpus.samples()  # one chunk per report, title, year and place: all the menus read
     titles = sorted({c.title for c in chunks if c.title})
     years = sorted({str(c.year) for c in chunks if c.year})
     places = sorted({c.place for c in chunks if c.place})
