@@ -99,13 +99,13 @@ def near_misses(items: list[dict], corpus: list[external.Article], rng: random.R
     return out
 
 
-def make_sets(source: Path, work: Path, seed: int) -> list[Path]:
+def make_sets(source: Path, work: Path, seed: int, scale: int = 1) -> list[Path]:
     golds = []
     rng = random.Random(seed)
     for split, prefix in SPLITS.items():
-        corpus, items = external.build(articles(source, split), seed, paragraphs=300, answerable=200,
-                                       unanswerable=100, held_out=50, prefix=prefix)
-        items += near_misses(items, corpus, rng, limit=100)
+        corpus, items = external.build(articles(source, split), seed, paragraphs=300 * scale, answerable=200 * scale,
+                                       unanswerable=100 * scale, held_out=50 * scale, prefix=prefix)
+        items += near_misses(items, corpus, rng, limit=100 * scale)
         out = work / split
         external.write(out, corpus, items, split=split)
         golds.append(out / "questions.jsonl")
@@ -179,6 +179,7 @@ def main() -> int:
     ap.add_argument("--work", type=Path, help="where the training sets and their eval go (default: a temp folder)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--seed", type=int, default=2020)
+    ap.add_argument("--scale", type=int, default=1, help="training sets this many times the default size")
     ap.add_argument("--correct-declined", type=float, default=0.10)
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
     ap.add_argument("--rows", type=Path, help="reuse the measured rows (JSON) of an earlier run")
@@ -188,7 +189,7 @@ def main() -> int:
         if args.rows and args.rows.exists():
             rows = json.loads(args.rows.read_text(encoding="utf-8"))
         else:
-            rows = measure(make_sets(args.source, work, args.seed), work)
+            rows = measure(make_sets(args.source, work, args.seed, args.scale), work)
             if args.rows:
                 args.rows.write_text(json.dumps(rows), encoding="utf-8")
     model, figures = fit(rows, args.correct_declined, args.c)
