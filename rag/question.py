@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .evidence import QueryTerms, answer_kind, query_terms, required_kind
 from .spans import counted_noun
@@ -53,7 +54,9 @@ def question_parts(question: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else (question,)
 
 
+@lru_cache(maxsize=256)
 def read_question(text: str) -> Question:
+    """The question analysed once: retrieval and answering both ask for it, and get the same frozen record."""
     several = SEVERAL_PARTS.search(text) is not None
     kind = answer_kind(text)
     return Question(

@@ -26,3 +26,10 @@ def test_a_question_joining_several_questions_is_read_as_its_parts(question, par
 ])
 def test_a_topic_joined_by_and_is_one_part(question):
     assert question_parts(question) == (question,)
+
+
+def test_a_question_is_analysed_once_and_the_same_record_is_shared():
+    from rag.question import read_question
+
+    text = "How many delegates attended the 2016 Bangkok workshop, and who chaired it?"
+    assert read_question(text) is read_question(text)
