@@ -303,14 +303,10 @@ def compose(
                   answerability=verdict)
 
 
-def _specifics(terms: QueryTerms) -> int:
-    return len(terms.years) + len(terms.numbers) + len(terms.names) + len(terms.labelled) + len(terms.ordinals)
-
-
 def answer_features(question: Question, best: _Sentence, lead: _Sentence, top: float, missing: list[str],
                     kind_missing: bool, count_missing: bool) -> dict[str, float]:
     """What the answerability model weighs (rag.answerability.FEATURES), for the answer compose() would give."""
-    specifics = _specifics(question.terms)
+    specifics = question.terms.specifics
     chunk = lead.hit.chunk
     return {
         "best_sentence": best.score, "lead_sentence": lead.score, "top_passage": top,

@@ -40,6 +40,11 @@ class QueryTerms:
     ordinals: tuple[str, ...] = ()  # "fourth" (a passage may say "fourth" or "4")
     labelled: tuple[tuple[str, str], ...] = ()  # ("roundtable", "5"): the label must name that number
 
+    @property
+    def specifics(self) -> int:
+        """How many years, numbers, names, labels and ordinals the question names."""
+        return len(self.years) + len(self.numbers) + len(self.names) + len(self.labelled) + len(self.ordinals)
+
 
 _DETERMINER = re.compile(r"(?:\b(?:the|its|their|his|her|this|that)|\w['’]s)\s+$", re.IGNORECASE)
 _COUNT_AFTER = re.compile(rf"\s+(?:\d+\b(?<!\b(?:19|20)\d\d)|(?:{'|'.join(NUMBER_WORDS)})\b)", re.IGNORECASE)
@@ -117,7 +122,7 @@ def missing_terms(terms: QueryTerms, chunk_context: str) -> list[str]:
 def evidence_score(terms: QueryTerms, chunk: Chunk, kind: str | None) -> float:
     """A bonus in [-0.15, 0.25] for matching the question's specifics, a penalty for the wrong year."""
     context = context_text(chunk)
-    specifics = len(terms.years) + len(terms.numbers) + len(terms.names) + len(terms.labelled) + len(terms.ordinals)
+    specifics = terms.specifics
     score = 0.0
     if specifics:
         found = specifics - len(missing_terms(terms, context))
