@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -92,12 +93,26 @@ def bench_embedding(assistant: Assistant, sample: int) -> dict:
 
 
 def bench_ask(assistant: Assistant, questions: list[str]) -> dict:
+    """Latency per stage, warm, and side by side (question by question, alternating) the same asks without the
+    sentence scorer's rerank, so its cost is a ratio measured in one run."""
+    settings = assistant.settings
+    plain = Assistant(replace(settings, retrieval=replace(settings.retrieval, answer_rerank=0.0)),
+                      embedder=assistant.embedder, index=assistant.index)
     assistant.ask(questions[0])  # warm
+    plain.ask(questions[0])
     stages: dict[str, list[float]] = {}
+    without: list[float] = []
     for q in questions:
         for stage, ms in assistant.ask(q).timings_ms:
             stages.setdefault(stage, []).append(ms)
-    return {s: {"p50_ms": round(statistics.median(v), 1), "p95_ms": round(_p(v, 0.95), 1)} for s, v in stages.items()}
+        without.append(dict(plain.ask(q).timings_ms)["total"])
+    result = {s: {"p50_ms": round(statistics.median(v), 1), "p95_ms": round(_p(v, 0.95), 1)}
+              for s, v in stages.items()}
+    if "total" in stages:
+        result["total_without_answer_rerank"] = {"p50_ms": round(statistics.median(without), 1),
+                                                 "p95_ms": round(_p(without, 0.95), 1)}
+        result["answer_rerank_p50_ratio"] = round(statistics.median(stages["total"]) / statistics.median(without), 2)
+    return result
 
 
 def _langchain_store(corpus: Path, assistant: Assistant):
@@ -334,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold.jsonl")
     ap.add_argument("--quick", action="store_true", help="10k vectors only, 10 questions")
     ap.add_argument("--no-langchain", action="store_true")
+    ap.add_argument("--ask-only", action="store_true", help="only ask latency, on the built index/ (rag ingest)")
     ap.add_argument("--repair-100mb", action="store_true",
                     help="time repair of 100 MB of text too (about 2 minutes and 2-3 GB of memory)")
     ap.add_argument("--scale-only", type=Path, metavar="INDEX",
@@ -366,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         results["scaling"] = bench_scaling(base, sizes, queries_n, args.pgvector, args.noise)
         return _write(results, args.out)
     questions = [i.question for i in load_gold(args.gold)]
+    if args.ask_only:
+        results["ask"] = bench_ask(Assistant(load_settings()), questions[: 10 if args.quick else len(questions)])
+        return _write(results, args.out)
     with tempfile.TemporaryDirectory() as work:
         results["ingest"], assistant = bench_ingest(args.corpus, Path(work))
         results["embedding"] = bench_embedding(assistant, 64 if args.quick else 300)
@@ -415,20 +434,29 @@ def scaling_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def ask_table(ask: dict) -> list[str]:
+    lines = ["| measure | value |", "|---|---:|"]
+    lines += [f"| ask {s} p50 / p95 | {v['p50_ms']} / {v['p95_ms']} ms |"
+              for s, v in ask.items() if isinstance(v, dict)]
+    if "answer_rerank_p50_ratio" in ask:
+        lines.append(f"| ask total with / without the answer rerank, p50 | {ask['answer_rerank_p50_ratio']} |")
+    return lines
+
+
 def render(r: dict) -> str:
     if "build_load" in r:
         from bench_build import build_load_table  # type: ignore[import-not-found]  # eval/ is the script's folder
 
         return "\n".join(build_load_table(r["build_load"]))
     if "ingest" not in r:
-        return "\n".join(scaling_table(r["scaling"]))
+        return "\n".join(scaling_table(r["scaling"]) if "scaling" in r else ask_table(r["ask"]))
     i, e = r["ingest"], r["embedding"]
     lines = ["| measure | value |", "|---|---:|",
              f"| model load | {i['model_load_s']} s |", f"| cold ingest (model loaded) | {i['cold_ingest_s']} s |",
              f"| chunks | {i['chunks']} |", f"| index size on disk | {i['index_bytes'] / 2**20:.2f} MiB |",
              f"| embedding, ours | {e['ours_per_s']} chunks/s |", f"| embedding, bare model | {e['bare_model_per_s']} "
              f"chunks/s |", f"| ours / bare | {e['ratio']} |", f"| peak RSS | {r['peak_rss_mb']} MB |"]
-    lines += [f"| ask {s} p50 / p95 | {v['p50_ms']} / {v['p95_ms']} ms |" for s, v in r["ask"].items()]
+    lines += ask_table(r["ask"])[2:]
     for key, value in r.get("langchain", {}).items():
         lines.append(f"| langchain: {key} | {value} |")
     lines += ["", *scaling_table(r["scaling"])]

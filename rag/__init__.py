@@ -74,6 +74,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ANSWERABILITY_FEATURES": ("answerability", "FEATURES"),
     "ANSWERABILITY_MODEL_PATH": ("answerability", "MODEL_PATH"),
     "query_terms": ("evidence", "query_terms"),
+    "SentenceScorer": ("sentence_scorer", "SentenceScorer"),
+    "SENTENCE_SCORER_PATH": ("sentence_scorer", "MODEL_PATH"),
+    "sentence_spans": ("grounding", "sentence_spans"),
     # evaluation
     "GoldItem": ("evaluation", "GoldItem"),
     "EvalRun": ("evaluation", "EvalRun"),
@@ -103,17 +106,86 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "ANSWERABILITY_FEATURES", "ANSWERABILITY_MODEL_PATH", "Answer", "Answerability", "AnswerabilityModel",
-    "Assistant", "BatchLine", "BriefingNote", "Build", "Chunk", "Citation", "CompareRow", "Comparison", "Corpus",
-    "DenseKind", "Document", "Embedder", "EvalRun", "FaissIndex", "FileStatus", "FileTimeoutError", "FilterError",
-    "Filters", "GoldItem", "GroundingError", "Hit", "IndexBusyError", "IndexNotFoundError", "IngestProgress",
-    "IngestReport", "LexicalRanker", "LoaderError", "Manifest", "ModelError", "NoteItem", "Paragraph",
-    "QuestionError", "Quote", "RagError", "RawDocument", "RawPage", "ReportMeta", "SentenceTable", "Settings",
-    "SettingsError", "Store", "StoreError", "VectorIndex", "ablation_settings", "answer_record", "build_document",
-    "citation_label", "citation_record", "clean_question", "compare", "compare_metrics", "evaluate",
-    "evidence_in", "faiss_dense_index", "gate", "hit_record", "ingest", "is_comparison", "load_gold",
-    "load_settings", "metrics_table", "offline_environment", "open_store", "own_corpus", "query_terms",
-    "read_batch", "reverify", "rewrite_followup", "seed_names", "set_name", "to_docx", "to_markdown",
+    "ANSWERABILITY_FEATURES",
+    "ANSWERABILITY_MODEL_PATH",
+    "SENTENCE_SCORER_PATH",
+    "Answer",
+    "Answerability",
+    "AnswerabilityModel",
+    "Assistant",
+    "BatchLine",
+    "BriefingNote",
+    "Build",
+    "Chunk",
+    "Citation",
+    "CompareRow",
+    "Comparison",
+    "Corpus",
+    "DenseKind",
+    "Document",
+    "Embedder",
+    "EvalRun",
+    "FaissIndex",
+    "FileStatus",
+    "FileTimeoutError",
+    "FilterError",
+    "Filters",
+    "GoldItem",
+    "GroundingError",
+    "Hit",
+    "IndexBusyError",
+    "IndexNotFoundError",
+    "IngestProgress",
+    "IngestReport",
+    "LexicalRanker",
+    "LoaderError",
+    "Manifest",
+    "ModelError",
+    "NoteItem",
+    "Paragraph",
+    "QuestionError",
+    "Quote",
+    "RagError",
+    "RawDocument",
+    "RawPage",
+    "ReportMeta",
+    "SentenceScorer",
+    "SentenceTable",
+    "Settings",
+    "SettingsError",
+    "Store",
+    "StoreError",
+    "VectorIndex",
+    "ablation_settings",
+    "answer_record",
+    "build_document",
+    "citation_label",
+    "citation_record",
+    "clean_question",
+    "compare",
+    "compare_metrics",
+    "evaluate",
+    "evidence_in",
+    "faiss_dense_index",
+    "gate",
+    "hit_record",
+    "ingest",
+    "is_comparison",
+    "load_gold",
+    "load_settings",
+    "metrics_table",
+    "offline_environment",
+    "open_store",
+    "own_corpus",
+    "query_terms",
+    "read_batch",
+    "reverify",
+    "rewrite_followup",
+    "seed_names",
+    "sentence_spans",
+    "set_name",
+    "to_docx",
+    "to_markdown",
     "write_report",
 ]  # the keys of _EXPORTS (a test checks)
 
@@ -172,12 +244,14 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from .evidence import query_terms
     from .faiss_index import DenseKind, FaissIndex
     from .filters import Filters
-    from .grounding import citation_label
+    from .grounding import citation_label, sentence_spans
     from .indexing import IngestProgress, IngestReport, ingest
     from .manifest import FileStatus, Manifest
     from .paragraphs import build_document
     from .pipeline import Assistant, clean_question
     from .records import answer_record, citation_record, hit_record
+    from .sentence_scorer import MODEL_PATH as SENTENCE_SCORER_PATH
+    from .sentence_scorer import SentenceScorer
     from .settings import Settings, load_settings, offline_environment
     from .store import Build, LexicalRanker, Store, VectorIndex, open_store
     from .store_faiss import dense_index as faiss_dense_index

@@ -78,6 +78,8 @@ class RetrievalSettings:
     rerank: bool = True
     rrf_k: int = 60
     cross_encoder_path: str = ""  # a local folder; empty disables the cross-encoder
+    answer_rerank: float = 0.15  # weight of the sentence scorer's P(a passage's closest sentence answers); 0: off
+    answer_rerank_depth: int = 8  # how many of the best passages it reads
     dedup_threshold: float = 0.95  # cosine above which two passages count as one
 
 

@@ -22,6 +22,7 @@ def test_quick_benchmark_writes_every_section(tmp_path, monkeypatch):
     assert data["ingest"]["chunks"] > 5 and data["ingest"]["index_bytes"] > 0
     assert data["embedding"]["ours_per_s"] > 0 and data["embedding"]["ratio"] > 0
     assert data["ask"]["total"]["p95_ms"] >= data["ask"]["total"]["p50_ms"] > 0
+    assert data["ask"]["total_without_answer_rerank"]["p50_ms"] > 0 and data["ask"]["answer_rerank_p50_ratio"] > 0
     flat, hnsw = (next(r for r in data["scaling"] if r["index"] == name) for name in ("faiss-flat", "faiss-hnsw"))
     assert flat["recall_at_10"] == 1.0 and flat["default"] and not hnsw["default"]
     assert hnsw["recall_at_10"] >= 0.9 and hnsw["p95_ms"] >= hnsw["p50_ms"] > 0

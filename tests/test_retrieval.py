@@ -82,3 +82,20 @@ def test_a_passage_is_as_close_as_the_mean_of_its_cosine_and_its_closest_sentenc
     assert _closeness(0.5, sentences, query) == pytest.approx(0.5 * 0.5 + 0.5 * 0.9, abs=1e-3)
     assert _closeness(0.95, sentences, query) == pytest.approx(0.95)  # a sentence farther than the passage: no pull
     assert _closeness(0.5, {}, query) == 0.5  # no sentence vectors (an older build): the cosine alone
+
+
+def test_the_best_passages_carry_the_sentence_scorers_probability_and_are_reordered_by_it(tiny_assistant):
+    question = "How many government delegates came to the Bangkok meeting?"
+    base = tiny_assistant.settings.retrieval
+    plain = tiny_assistant.search(question, k=6, retrieval=replace(base, answer_rerank=0.0))
+    scored = tiny_assistant.search(question, k=6, retrieval=replace(base, answer_rerank=0.15, answer_rerank_depth=3))
+    assert all("answer" not in dict(h.stage_scores) for h in plain)
+    answers = [dict(h.stage_scores).get("answer") for h in scored]
+    assert sum(a is not None for a in answers) == 3  # only the depth asked for is read
+    assert all(0.0 <= a <= 1.0 for a in answers if a is not None)
+    # Each reread passage gained exactly its weighted probability over the score it had without the stage.
+    before = {h.chunk.chunk_id: h.score for h in plain}
+    for hit, answer in zip(scored, answers, strict=True):
+        if answer is not None and hit.chunk.chunk_id in before:
+            assert hit.score == pytest.approx(before[hit.chunk.chunk_id] + 0.15 * answer, abs=1e-6)
+    assert "87 government delegates" in scored[0].chunk.text
