@@ -68,7 +68,8 @@ def _is_title(text: str, chunk: Chunk) -> bool:
             and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
 
 
-def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: SentenceVectors) -> list[_Sentence]:
+def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: SentenceVectors,
+                answer_weight: float) -> list[_Sentence]:
     spans: list[tuple[Hit, int, int, str]] = []
     vectors: list[np.ndarray | None] = []
     for hit in hits[:_PASSAGES_READ]:
@@ -91,16 +92,19 @@ def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: 
     cosines = matrix @ embedder.encode_query(question.text)
     sentences = []
     for (hit, start, end, text), cosine, vector in zip(spans, cosines, matrix, strict=True):
-        sentences.append(_Sentence(hit, start, end, text, _score(question, hit, text, float(cosine)), vector))
+        sentences.append(_Sentence(hit, start, end, text, _score(question, hit, text, float(cosine), answer_weight),
+                                   vector))
     sentences.sort(key=lambda s: -s.score)
     return sentences
 
 
-def _score(question: Question, hit: Hit, text: str, cosine: float) -> float:
+def _score(question: Question, hit: Hit, text: str, cosine: float, answer_weight: float) -> float:
     """How well a sentence answers `question`: its cosine, its passage's, the question's focus words it
-    holds, the answer type it offers, less a penalty for references."""
+    holds, the answer type it offers, the sentence scorer's verdict on its passage (retrieval's stage
+    `answer`, for the passages it read), less a penalty for references."""
     focus = focus_stems(question.terms, hit.chunk)
     return (0.55 * cosine + 0.25 * _stage(hit, "closeness") + 0.25 * _overlap(focus, text)
+            + answer_weight * dict(hit.stage_scores).get("answer", 0.0)
             + answer_type_bonus(question.kind, text) - _reference_penalty(hit, text))
 
 
@@ -118,7 +122,8 @@ def _per_part(sentences: list[_Sentence], chosen: list[_Sentence], question: Que
             break
         part = read_question(text)
         vector = embedder.encode_query(text)
-        scored = [(_score(part, s.hit, s.text, float(s.vector @ vector)), s) for s in sentences
+        scored = [(_score(part, s.hit, s.text, float(s.vector @ vector), settings.answer_weight), s)
+                  for s in sentences
                   if not missing_terms(part.terms, context_text(s.hit.chunk))]
         if not scored:
             continue
@@ -263,7 +268,7 @@ def compose(
     if not hits:
         return abstain(question, query, hits, "no passage in the index matches the question.")
     asked = read_question(query)
-    sentences = _candidates(asked, hits, embedder, sentence_vectors)
+    sentences = _candidates(asked, hits, embedder, sentence_vectors, settings.answer_weight)
     if not sentences:
         return abstain(question, query, hits, "no sentence in the closest passages answers the question.")
     chosen, missing = _select(sentences, asked, settings)

@@ -79,7 +79,7 @@ class RetrievalSettings:
     rrf_k: int = 60
     cross_encoder_path: str = ""  # a local folder; empty disables the cross-encoder
     answer_rerank: float = 0.15  # weight of the sentence scorer's P(a passage's closest sentence answers); 0: off
-    answer_rerank_depth: int = 8  # how many of the best passages it reads
+    answer_rerank_depth: int = 5  # how many of the best passages it reads
     dedup_threshold: float = 0.95  # cosine above which two passages count as one
 
 
@@ -90,6 +90,7 @@ class AnsweringSettings:
     min_answerability: float = -1.0  # decline below this answerability probability; -1: the model's threshold
     max_quotes: int = 3
     quote_words: int = 60  # a quote grows from its sentence to neighbours in the paragraph up to this; 0: sentence
+    answer_weight: float = 0.15  # weight of the sentence scorer's verdict on a passage in its sentences' scores
     max_question_words: int = 200
     generator_url: str = ""  # OpenAI-compatible endpoint; empty disables the generator
     generator_model: str = ""

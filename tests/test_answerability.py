@@ -20,11 +20,11 @@ def test_the_shipped_model_loads_with_its_figures_and_known_scores():
     assert set(model.names) <= set(FEATURES)
     assert "reddit" in raw["data"] and "new_wiki" not in raw["data"] and raw["figures"]["auc_5fold"] > 0.7
     # Known scores of the committed weights (eval/train_answerability.py reproduces them).
-    assert model.probability(CLEAR) == pytest.approx(0.8868, abs=1e-3)
+    assert model.probability(CLEAR) == pytest.approx(0.7988, abs=1e-3)
     columns = zip(raw["features"], raw["mean"], raw["scale"], raw["weights"], strict=True)
     z = raw["bias"] + sum(w * (CLEAR[f] - m) / s for f, m, s, w in columns)
     assert model.probability(CLEAR) == pytest.approx(1 / (1 + math.exp(-z)))
-    assert model.threshold == pytest.approx(0.2282, abs=1e-4)
+    assert model.threshold == pytest.approx(0.2136, abs=1e-4)
 
 
 def test_a_passage_that_never_mentions_the_year_asked_is_less_likely_to_answer():
@@ -55,4 +55,4 @@ def test_answers_and_declines_carry_the_probability_they_were_decided_by(tiny_as
     assert not answered.abstained and answered.answerability.answers
     assert declined.abstained and declined.answerability is not None and not declined.answerability.answers
     assert "2031" in declined.reason
-    assert f"(answerability {declined.answerability.probability:.2f}, below 0.23)" in declined.reason
+    assert f"(answerability {declined.answerability.probability:.2f}, below 0.21)" in declined.reason

@@ -289,3 +289,17 @@ def test_a_two_part_question_answered_by_two_sentences_of_one_paragraph_quotes_b
     quoted = " ".join(c.quote.text for c in answer.citations)
     assert "600 posters" in quoted and "19-minute video" in quoted
     assert len({c.chunk.paragraph_index for c in answer.citations}) == 1
+
+
+def test_a_passage_the_sentence_scorer_judged_to_answer_lifts_its_sentences_by_the_set_weight():
+    from rag.answering import _score
+    from rag.question import read_question
+    from rag.types import Chunk, Hit
+
+    text = "Delegates agreed that recruitment fees should be paid by employers."
+    chunk = Chunk("c1", "r.txt", 0, "body", text, 0, len(text))
+    question = read_question("Who should pay recruitment fees?")
+    judged = Hit(chunk, 0.6, 1, (("closeness", 0.6), ("answer", 0.8)))
+    unread = Hit(chunk, 0.6, 1, (("closeness", 0.6),))  # beyond the depth the scorer reads
+    assert _score(question, judged, text, 0.5, 0.15) == pytest.approx(_score(question, unread, text, 0.5, 0.15) + 0.12)
+    assert _score(question, judged, text, 0.5, 0.0) == pytest.approx(_score(question, unread, text, 0.5, 0.0))
