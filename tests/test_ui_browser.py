@@ -101,16 +101,16 @@ def test_a_follow_up_shows_the_rewritten_query_and_feedback_is_recorded(
     browser: WebDriver, feedback_file: Path
 ) -> None:
     ask(browser, "What did the 2019 workshop recommend on fair recruitment?")
-    ask(browser, "and what about return?")
-    assert "Searched as: “What did the 2019 workshop recommend on return?”" in bot_texts(browser)[-1]
-    assert "Sources for answer 2 of 2: “What did the 2019 workshop recommend on return?”" in page_text(browser)
+    ask(browser, "and what about reintegration?")
+    assert "Searched as: “What did the 2019 workshop recommend on reintegration?”" in bot_texts(browser)[-1]
+    assert "Sources for answer 2 of 2: “What did the 2019 workshop recommend on reintegration?”" in page_text(browser)
 
     likes = browser.find_elements(By.CSS_SELECTOR, '#chat button[aria-label="Like"]')
     browser.execute_script("arguments[0].click()", likes[-1])
     wait(browser, lambda d: feedback_file.exists() and feedback_file.read_text(encoding="utf-8").strip())
     line = json.loads(feedback_file.read_text(encoding="utf-8").splitlines()[-1])
-    assert line["helpful"] is True and line["question"] == "and what about return?"
-    assert line["query"] == "What did the 2019 workshop recommend on return?"
+    assert line["helpful"] is True and line["question"] == "and what about reintegration?"
+    assert line["query"] == "What did the 2019 workshop recommend on reintegration?"
     assert line["answer"] and line["citations"][0]["doc"] == "geneva-2019-workshop.md"
     click_text(browser, "button", "New conversation")
     wait(browser, lambda d: not bot_texts(d))
