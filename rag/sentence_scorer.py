@@ -29,6 +29,7 @@ MODEL_PATH = Path(__file__).parent / "models" / "sentence_scorer"
 _WEIGHTS = "weights.safetensors"
 _META = "training.json"
 _MAX_LENGTH = 128
+_OFF = "set retrieval.answer_rerank = 0 (RAG_RETRIEVAL_ANSWER_RERANK=0)"
 _LAYERS = 6
 
 
@@ -54,7 +55,11 @@ class SentenceScorer:
         import transformers
 
         transformers.utils.logging.set_verbosity_error()  # the new head's "newly initialized" warning
-        base = default_model_path()
+        try:
+            base = default_model_path()
+        except ModelError as exc:
+            raise ModelError(f"the sentence scorer is built on the packaged all-MiniLM-L6-v2 weights ({exc}); "
+                             f"or run without it: {_OFF}") from None
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(base))
         model = transformers.AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
         for name, parameter in model.named_parameters():
@@ -87,7 +92,7 @@ class SentenceScorer:
     def load(cls, folder: Path = MODEL_PATH) -> SentenceScorer:
         """The packaged encoder with the shipped layers laid over it; a missing, damaged or mismatched file is
         named with the fix."""
-        fix = "reinstall the package, or rebuild it with eval/train_sentence_scorer.py"
+        fix = f"reinstall the package, rebuild it with eval/train_sentence_scorer.py, or run without it: {_OFF}"
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 

@@ -42,7 +42,7 @@ def test_known_scores_of_the_committed_weights():
 
 
 def test_a_damaged_or_missing_model_is_named_with_the_fix(tmp_path):
-    with pytest.raises(ModelError, match=r"cannot be read.*train_sentence_scorer"):
+    with pytest.raises(ModelError, match=r"cannot be read.*train_sentence_scorer.*RAG_RETRIEVAL_ANSWER_RERANK=0"):
         SentenceScorer.load(tmp_path / "absent")
     copy = tmp_path / "scorer"
     shutil.copytree(SENTENCE_SCORER_PATH, copy)
