@@ -192,9 +192,11 @@ def _select(
     return chosen, missing
 
 
-def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: int) -> _Sentence:
+def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: int,
+           taken: tuple[_Sentence, ...] = ()) -> _Sentence:
     """The sentence with the neighbours of its passage that score best, while the quote stays within
-    `budget` words: the answer is often the sentence next to the one worded most like the question."""
+    `budget` words: the answer is often the sentence next to the one worded most like the question.
+    It does not grow into `taken` (the quotes before it), so that neither hides the other."""
     chunk = sentence.hit.chunk
     spans = sentence_spans(chunk.text, chunk.start)
     try:
@@ -203,14 +205,15 @@ def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: in
         return sentence
 
     counts = [len(chunk.text[a - chunk.start : b - chunk.start].split()) for a, b in spans]
+    free = [not any(t.hit.chunk.doc == chunk.doc and t.start < b and a < t.end for t in taken) for a, b in spans]
     while True:
-        options = [i for i in (first - 1, last + 1) if 0 <= i < len(spans)
+        options = [i for i in (first - 1, last + 1) if 0 <= i < len(spans) and free[i]
                    and sum(counts[min(first, i) : max(last, i) + 1]) <= budget]
         if not options:
             break
         pick = max(options, key=lambda i: scores.get((chunk.doc, spans[i][0]), -1.0))
         first, last = min(first, pick), max(last, pick)
-    last = _enumeration_end(chunk, spans, counts, first, last, 2 * budget)
+    last = _enumeration_end(chunk, spans, counts, free, first, last, 2 * budget)
     start, end = spans[first][0], spans[last][1]
     return _Sentence(sentence.hit, start, end, chunk.text[start - chunk.start : end - chunk.start], sentence.score,
                      sentence.vector)
@@ -221,14 +224,14 @@ _NEXT_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|[-•–]\s|(?:se
                         re.IGNORECASE)
 
 
-def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[int], first: int, last: int,
-                     cap: int) -> int:
+def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[int], free: list[bool], first: int,
+                     last: int, cap: int) -> int:
     """A quote that announces a list ("…four outcomes: 1) …") runs on through the list's items in its passage,
     up to `cap` words: a lead-in or a first item alone does not answer "what were the outcomes"."""
     def text(i: int) -> str:
         return chunk.text[spans[i][0] - chunk.start : spans[i][1] - chunk.start]
 
-    while last + 1 < len(spans) and sum(counts[first : last + 2]) <= cap:
+    while last + 1 < len(spans) and free[last + 1] and sum(counts[first : last + 2]) <= cap:
         if not (text(last).rstrip().endswith(":") or _NEXT_ITEM.match(text(last + 1))):
             break
         last += 1
@@ -279,9 +282,12 @@ def compose(
     short = _short_answer(asked, lead, documents)
     if settings.quote_words:
         scores = {(s.hit.chunk.doc, s.start): s.score for s in sentences}
-        chosen = [_widen(s, scores, settings.quote_words) for s in chosen]
-        # A second part answered in the same paragraph may already sit inside the first quote, widened.
-        chosen = [s for i, s in enumerate(chosen) if not any(_overlaps(t, s) for t in chosen[:i])]
+        widened: list[_Sentence] = []
+        for sentence in chosen:
+            # A second part answered in the same paragraph may already sit inside the first quote, widened.
+            if not any(_overlaps(t, sentence) for t in widened):
+                widened.append(_widen(sentence, scores, settings.quote_words, tuple(widened)))
+        chosen = widened
     # A count of something else ("38 member countries" for "how many signatories") is not the answer.
     count_missing = bool(short is None and asked.counted
                          and not any(short_span("number", query, asked.terms, s.text) for s in chosen))

@@ -303,3 +303,18 @@ def test_a_passage_the_sentence_scorer_judged_to_answer_lifts_its_sentences_by_t
     unread = Hit(chunk, 0.6, 1, (("closeness", 0.6),))  # beyond the depth the scorer reads
     assert _score(question, judged, text, 0.5, 0.15) == pytest.approx(_score(question, unread, text, 0.5, 0.15) + 0.12)
     assert _score(question, judged, text, 0.5, 0.0) == pytest.approx(_score(question, unread, text, 0.5, 0.0))
+
+
+def test_a_quote_does_not_grow_into_the_quote_before_it():
+    from rag.answering import _widen
+
+    text = ("72 percent said partnerships deepened their knowledge. Several governments valued the Mechanisms. "
+            "Almost 80 percent found the Forum topical.")
+    first = _sentence_of(text, "72 percent said partnerships deepened their knowledge.")
+    second = _sentence_of(text, "Almost 80 percent found the Forum topical.")
+    scores = {("r.txt", second.start): 0.7, ("r.txt", 100 + text.index("Several")): 0.5}
+    widened = _widen(first, scores, budget=12)
+    assert widened.text.endswith("valued the Mechanisms.")
+    # Alone, the second quote would grow back over the middle sentence, and overlap (and hide) the first.
+    assert _widen(second, scores, budget=12).text.startswith("Several")
+    assert _widen(second, scores, budget=12, taken=(widened,)).text == second.text
