@@ -86,8 +86,9 @@ def query_terms(question: str) -> QueryTerms:
         lower = word.lower()
         if lower in _QUESTION_WORDS or lower in STOPWORDS or lower in MONTHS:
             continue
-        if match.start() == len(question) - len(question.lstrip()) and not word.isupper():
-            continue  # the question's first word is capitalised for grammar, not as a name
+        before = question[: match.start()].rstrip()
+        if (not before or before[-1] in ".?!") and not word.isupper():
+            continue  # a sentence's first word ("Just the headings.") is capitalised for grammar, not as a name
         names.append(lower)
     stems = tuple(dict.fromkeys(stem(w) for w in content_words(question)))
     labelled = _labelled_numbers(question)

@@ -96,3 +96,9 @@ def test_a_year_before_1900_answers_a_when_question():
     asked = read_question("In which year did the Pueblo revolt occur?")
     assert gives_required_type(asked.required, "The Pueblo Revolt of 1680 drove the Spanish out.", asked.terms)
     assert not gives_required_type(asked.required, "The revolt drove the Spanish out.", asked.terms)
+
+
+def test_the_first_word_of_each_sentence_of_a_question_is_grammar_not_a_name():
+    terms = query_terms("What were the chair's five reflections at Roundtable 4? Just the headings. IOM too?")
+    assert "just" not in terms.names and "what" not in terms.names
+    assert "iom" in terms.names  # an acronym stays a name wherever it stands
