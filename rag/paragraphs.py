@@ -20,6 +20,10 @@ from .repair import (
 )
 from .types import Document, Paragraph, RawDocument, ReportMeta
 
+# A source cited within a footnote and set as a paragraph of its own: capitalised, short, ending in its address
+# or in a comma before the address on the next line
+# ("ILO, Abolition of Forced Labor Convention, C105, 1957," or "…, 1957, https://…").
+_CITATION = re.compile(r"[A-Z][^\n]{0,160}?(?:,|\s\[?https?://\S+)$")
 _NUMBER = re.compile(r"^(\d{1,2}\.|\(\d{1,2}\)|[a-z]\)|[IVX]{1,5}\.)\s+")
 _ROMAN_HEADING = re.compile(r"^[IVX]{1,5}\.\s+\S")
 _TERMINAL = re.compile(r"[.?!:;,”\"’)]$")
@@ -100,8 +104,10 @@ def _merge_interrupted(items: list[tuple[Block, str]], vocabulary: frozenset[str
     out: list[tuple[Block, list[str]]] = []
     last_text: int | None = None  # index in `out` of the last item that is not a footnote
     for block, text in items:
-        if out and out[-1][0].kind == "footnote" and block.kind == "body" and re.match(r"https?://\S+$", text):
-            out[-1][1].extend((" ", text))  # a footnote's URL wrapped onto its own line
+        if out and out[-1][0].kind == "footnote" and block.kind == "body" and (
+                re.match(r"https?://\S+$", text) or _CITATION.match(text)):
+            # A footnote's URL wrapped onto its own line, or the next source it lists ("ILO, …, 1957, https://…")
+            out[-1][1].extend((" ", text))
             continue
         links = block.links and is_bare_url(text)
         if (block.kind == "body" and text[:1].islower() and not _NUMBER.match(text) and not links

@@ -280,3 +280,21 @@ def test_footnotes_of_the_2017_recollection_are_passages_linked_to_their_paragra
     assert first.footnote_label == "1" and first.text.startswith("UNGA, New York Declaration")
     assert "1" in doc.paragraphs[first.cited_by].footnotes
     assert all("¹" not in p.text and "²" not in p.text for p in doc.paragraphs if p.kind == "body")
+
+
+def test_a_sentence_cut_by_a_footnote_listing_several_sources_comes_back_whole():
+    # The 2017 recollection's SDG 8.7 sentence runs on after a page of footnotes, one of which lists two
+    # sources, each set as a paragraph ending in its address.
+    doc = repair("\n\n".join([
+        "The goals aim to eliminate forced labour, and by 2025 end child labor",
+        "¹⁴³ ILO, Forced Labor Convention, C029, 1930,",
+        "http://www.ilo.org/dyn/normlex/en/f?p=C029;",
+        "ILO, Abolition of Forced Labor Convention, C105, 1957,",
+        "[https://web.archive.org/web/2013/ilo-c105.](https://web.archive.org/web/2013/ilo-c105)",
+        "¹⁴⁴ *Ibid.*, Recommendation 3.",
+        "in all its forms (SDG 8.7), and ending abuse of children (SDG 16.2).",
+    ]) + "\n", "md")
+    assert bodies(doc) == ["The goals aim to eliminate forced labour, and by 2025 end child labor in all its forms "
+                           "(SDG 8.7), and ending abuse of children (SDG 16.2)."]
+    notes = [p.text for p in doc.paragraphs if p.kind == "footnote"]
+    assert len(notes) == 2 and "ILO, Abolition of Forced Labor Convention, C105, 1957," in notes[0]
