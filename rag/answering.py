@@ -289,8 +289,10 @@ def compose(
                 widened.append(_widen(sentence, scores, settings.quote_words, tuple(widened)))
         chosen = widened
     # A count of something else ("38 member countries" for "how many signatories") is not the answer.
+    # So is a count in a passage about another year or meeting ("340 practitioners" in 2017, asked of 2021).
     count_missing = bool(short is None and asked.counted
-                         and not any(short_span("number", query, asked.terms, s.text) for s in chosen))
+                         and not any(short_span("number", query, asked.terms, s.text) for s in chosen
+                                     if not missing_terms(asked.terms, context_text(s.hit.chunk))))
     top = max(_stage(h, "closeness") for h in hits[:_PASSAGES_READ])
     verdict = _judge(asked, sentences[0], lead, top, missing, kind_missing, count_missing, settings)
     # The answer's kind is a requirement, not a weight: "how many" is not answered by a sentence without a count.

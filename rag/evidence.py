@@ -160,8 +160,9 @@ _MONEY_Q = re.compile(r"\bbudget\b|\bhow much (?:money|funding|did\b.*\bcost|has
 _MONEY = re.compile(r"(?:USD|US\$|EUR|CHF|GBP|\$|€|£)\s?\d|\d[\d,.]*\s?(?:million|billion|thousand)?\s?"
                     r"(?:dollars|euros|francs|USD|EUR|CHF)\b", re.IGNORECASE)
 _SHARE_Q = re.compile(r"\bwhat (?:\w+\s)?(?:proportion|percentage|share|rate)\b|\bwhat per ?cent\b", re.IGNORECASE)
-_SHARE = re.compile(r"\d\s?(?:%|percent|per cent)|\b(?:half|third|quarter|one in \w+|majority|fraction)\b",
-                    re.IGNORECASE)
+# A fraction, not an ordinal: "a third of", "two-thirds", not "the third is voluntary".
+_SHARE = re.compile(r"\d\s?(?:%|percent|per cent)|\b(?:half|majority|fraction|one in \w+)\b"
+                    r"|\b(?:a|one|two)[\s-](?:third|quarter)s?\b|\bthree[\s-]quarters\b", re.IGNORECASE)
 _DAY_Q = re.compile(r"\b(?:on )?what (?:date|day)\b", re.IGNORECASE)
 _DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_NAMES})|\b(?:{MONTH_NAMES})\s+\d{{1,2}}\b")
 

@@ -318,3 +318,17 @@ def test_a_quote_does_not_grow_into_the_quote_before_it():
     # Alone, the second quote would grow back over the middle sentence, and overlap (and hide) the first.
     assert _widen(second, scores, budget=12).text.startswith("Several")
     assert _widen(second, scores, budget=12, taken=(widened,)).text == second.text
+
+
+def test_a_count_in_a_passage_about_another_year_does_not_answer_a_count_question(tmp_path, embedder):
+    assistant = _assistant_over(
+        tmp_path, embedder, "remittances.md",
+        "# Remittances forums\n\n## The 2021 Forum\n\nThe 2021 Global Forum on Remittances, Investment and "
+        "Development was attended online by practitioners from the public and private sectors on 16 and 17 June."
+        "\n\n## The 2017 Forum\n\nThe Global Forum on Remittances, Investment and Development was attended by "
+        "over 340 practitioners from the public and private sectors.\n")
+    answer = assistant.ask("How many practitioners attended the 2021 Global Forum on Remittances, Investment "
+                           "and Development?")
+    assert answer.abstained and "how many practitioners" in answer.reason, answer.text  # 340 counts 2017's
+    answer = assistant.ask("How many practitioners attended the 2017 Global Forum on Remittances?")
+    assert not answer.abstained and answer.short is not None and "340 practitioners" in answer.short.text

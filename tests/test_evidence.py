@@ -57,6 +57,10 @@ def test_how_many_and_when_questions_need_a_number_or_date_beyond_their_own(ques
      False),
     ("What proportion of the migrants assessed were children?", "Some 15 per cent of them were children.", True),
     ("What contribution rate applies to the first tier?", "The first two tiers are mandatory.", False),
+    ("What contribution rate applies to the first tier?", "The first two are mandatory, the third is voluntary.",
+     False),  # an ordinal, not a fraction
+    ("What share of workers were women?", "Two-thirds of the workers were women.", True),
+    ("What share of workers were women?", "Women were a third of the workers.", True),
     ("On what date was the consultation held?", "The consultation was held in 2020.", False),
     ("On what date was the consultation held?", "The consultation was held on 29 March 2016.", True),
     ("How many delegates attended?", "Around 190 participants attended.", True),
