@@ -227,12 +227,13 @@ _NEXT_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|[-•–]\s|(?:se
 def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[int], free: list[bool], first: int,
                      last: int, cap: int) -> int:
     """A quote that announces a list ("…four outcomes: 1) …") runs on through the list's items in its passage,
-    up to `cap` words: a lead-in or a first item alone does not answer "what were the outcomes"."""
+    up to `cap` words: a lead-in or a first item alone does not answer "what were the outcomes". An item
+    that ends in a semicolon ("…; and") says another follows."""
     def text(i: int) -> str:
         return chunk.text[spans[i][0] - chunk.start : spans[i][1] - chunk.start]
 
     while last + 1 < len(spans) and free[last + 1] and sum(counts[first : last + 2]) <= cap:
-        if not (text(last).rstrip().endswith(":") or _NEXT_ITEM.match(text(last + 1))):
+        if not (text(last).rstrip().endswith((":", ";", "; and", "; or")) or _NEXT_ITEM.match(text(last + 1))):
             break
         last += 1
     return last

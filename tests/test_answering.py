@@ -332,3 +332,16 @@ def test_a_count_in_a_passage_about_another_year_does_not_answer_a_count_questio
     assert answer.abstained and "how many practitioners" in answer.reason, answer.text  # 340 counts 2017's
     answer = assistant.ask("How many practitioners attended the 2017 Global Forum on Remittances?")
     assert not answer.abstained and answer.short is not None and "340 practitioners" in answer.short.text
+
+
+def test_a_list_whose_items_end_in_semicolons_is_quoted_to_its_last_item():
+    from rag.answering import _widen
+
+    text = ("Concretely, the workshop aimed to:\n\nAdvance efforts to implement and operationalize the GCM;\n\n"
+            "Provide guidance and examples for States in formulation of their national plans;\n\n"
+            "Engage and promote an exchange with the UN system; and\n\n"
+            "Generate input to the report of the Secretary General.\n\nThe Chair opened the session.")
+    lead = _sentence_of(text, "Concretely, the workshop aimed to:")
+    widened = _widen(lead, {}, budget=25)  # the list runs on up to twice the budget
+    assert widened.text.endswith("report of the Secretary General.")  # "…; and" says another item follows
+    assert "The Chair" not in widened.text
