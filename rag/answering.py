@@ -224,6 +224,11 @@ _NEXT_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|[-•–]\s|(?:se
                         re.IGNORECASE)
 
 
+# A sentence that spells out the one before: "…the architecture to govern labor mobility. This includes …".
+_ELABORATION = re.compile(r"^\s*(?:This|These|They|Such measures|Such steps)\s+(?:includes?|included|involves?|"
+                          r"comprises?|consists?|cover(?:s|ed)?|are|were)\b")
+
+
 def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[int], free: list[bool], first: int,
                      last: int, cap: int) -> int:
     """A quote that announces a list ("…four outcomes: 1) …") runs on through the list's items in its passage,
@@ -233,7 +238,8 @@ def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[in
         return chunk.text[spans[i][0] - chunk.start : spans[i][1] - chunk.start]
 
     while last + 1 < len(spans) and free[last + 1] and sum(counts[first : last + 2]) <= cap:
-        if not (text(last).rstrip().endswith((":", ";", "; and", "; or")) or _NEXT_ITEM.match(text(last + 1))):
+        if not (text(last).rstrip().endswith((":", ";", "; and", "; or")) or _NEXT_ITEM.match(text(last + 1))
+                or _ELABORATION.match(text(last + 1))):
             break
         last += 1
     return last

@@ -345,3 +345,15 @@ def test_a_list_whose_items_end_in_semicolons_is_quoted_to_its_last_item():
     widened = _widen(lead, {}, budget=25)  # the list runs on up to twice the budget
     assert widened.text.endswith("report of the Secretary General.")  # "…; and" says another item follows
     assert "The Chair" not in widened.text
+
+
+def test_a_sentence_spelling_out_the_quoted_one_runs_on_with_it():
+    from rag.answering import _widen
+
+    text = ("The report recommends strengthening the architecture to govern labour mobility. This includes "
+            "ensuring coherence at the national level; forming a global alliance of sending states; and "
+            "establishing a platform on skills mobility. The fees are high.")
+    lead = _sentence_of(text, "The report recommends strengthening the architecture to govern labour mobility.")
+    widened = _widen(lead, {}, budget=15)
+    assert widened.text.endswith("a platform on skills mobility.")  # past the budget of 15 (up to twice it)
+    assert "fees" not in widened.text
