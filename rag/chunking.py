@@ -4,6 +4,7 @@ lead-in, and short lists are also one passage."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import pairwise
@@ -58,19 +59,28 @@ def _is_item(paragraph: Paragraph) -> bool:
     return paragraph.kind == "list" or (paragraph.kind == "body" and paragraph.number is not None)
 
 
+def _numbering(paragraph: Paragraph) -> str:
+    """How an item is numbered, without its value: "4." and "12." -> "9.", "a)" and "d)" -> "a)", a bullet -> ""."""
+    return re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "9", paragraph.number or ""))
+
+
 def _lead_ins(document: Document) -> dict[int, tuple[int, int]]:
     """For each list item, the offsets of the sentence ending in a colon that introduces its list: an item
-    ("Advance efforts to implement the GCM;") says nothing on its own about whose aim it is."""
+    ("Advance efforts to implement the GCM;") says nothing on its own about whose aim it is. A list ends
+    where the numbering changes: "4. The Chair opened the floor" after items a) to d) is the next paragraph."""
     leads: dict[int, tuple[int, int]] = {}
     lead: tuple[int, int] | None = None
+    style: str | None = None  # the numbering of the list's first item
     paragraphs = document.paragraphs
     for previous, paragraph in pairwise(paragraphs):
         if previous.text.rstrip().endswith(":") and previous.kind not in ("heading", "footnote"):
-            lead = sentence_spans(previous.text, previous.start)[-1]
+            lead, style = sentence_spans(previous.text, previous.start)[-1], None
         elif lead is not None and not _is_item(previous):
             lead = None
-        if lead is not None and _is_item(paragraph) and paragraph.section == previous.section:
+        if lead is not None and _is_item(paragraph) and paragraph.section == previous.section and (
+                style is None or _numbering(paragraph) == style):
             leads[paragraph.index] = lead
+            style = _numbering(paragraph)
         elif paragraph.kind != "footnote":
             lead = None
     return leads

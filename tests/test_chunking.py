@@ -84,3 +84,14 @@ def test_a_paragraph_of_bare_web_addresses_is_no_passage_but_a_sentence_citing_o
     texts = [c.text for c in _chunks(text)]
     assert "https://example.org/a.pdf https://example.org/b.pdf" not in texts
     assert "The speech is online at https://example.org/a.pdf for all delegations." in texts
+
+
+def test_a_list_ends_where_its_numbering_changes():
+    text = ("# Session\n\nThe report made four recommendations:\n\na) Mainstream migration;\n\n"
+            "b) Involve local governments;\n\nc) Collect reliable data; and\n\nd) Monitor return.\n\n"
+            "4. The Chair opened the floor and invited all participants to respond to the three guiding questions.\n")
+    chunks = _chunks(text)
+    chair = [c for c in chunks if c.text.startswith("4. The Chair")]
+    assert len(chair) == 1 and chair[0].lead == ""  # the next numbered paragraph, not a fifth item
+    block = [c for c in chunks if c.text.startswith("The report made") and "Monitor return." in c.text]
+    assert len(block) == 1 and "The Chair" not in block[0].text
