@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import MONTH_NAMES, MONTHS, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem
+from .text import MONTH_NAMES, MONTHS, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem, unmarked
 from .types import Chunk
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
@@ -145,6 +145,7 @@ _HAS_NUMBER = re.compile(r"\d")
 
 def answer_type_bonus(kind: str | None, sentence: str) -> float:
     """Who wants a person, how many a number, when a date: a small push toward sentences of that type."""
+    sentence = unmarked(sentence)
     if kind == "person":
         return 0.12 if _PERSON.search(sentence) else 0.0
     if kind == "number":
@@ -198,7 +199,7 @@ def gives_required_type(required: str | None, sentence: str, terms: QueryTerms) 
     """A question that asks for a sum of money, a share, a day, a count or a date needs a sentence holding
     one (beyond the numbers it names itself); a sentence without one is on the topic but cannot be the
     answer. Other question types are not gated."""
-    rest = sentence
+    rest = unmarked(sentence)
     for value in (*terms.years, *terms.numbers):
         rest = re.sub(rf"\b{re.escape(value)}\b", " ", rest)
     return required is None or next(must for name, _, must in _REQUIRED if name == required).search(rest) is not None

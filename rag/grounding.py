@@ -6,6 +6,7 @@ import re
 
 from .errors import GroundingError
 from .records import section_label
+from .text import ITEM_MARKER
 from .types import Chunk, Document, Quote
 
 # A sentence ends at . ? ! (optionally closed by a quote or bracket) before whitespace and a capital,
@@ -41,6 +42,13 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text):
         candidate = text[begin : match.start() + 1].rstrip()
         if _ABBREVIATIONS.search(candidate.rstrip("”’\")]")):
+            continue
+        if ITEM_MARKER.fullmatch(candidate.rsplit("\n", 1)[-1].strip()):
+            # An item's number ("b.") opens its sentence; on a new line, the sentence before ends at that line.
+            if "\n" in candidate:
+                cut = begin + candidate.rindex("\n")
+                spans.append((begin, cut))
+                begin = cut
             continue
         cut = match.start() + len(match.group(0).rstrip())
         spans.append((begin, cut))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from .evidence import QueryTerms
-from .text import MONTH_NAMES, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem
+from .text import MONTH_NAMES, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem, unmarked
 
 _NAME_WORD = r"[A-Z][\w'’-]*\.?"
 _PERSON = re.compile(
@@ -92,6 +92,7 @@ def short_span(kind: str | None, question: str, terms: QueryTerms, sentence: str
     make, so this errs towards none."""
     if kind is None:
         return None
+    sentence = unmarked(sentence)  # "4. The Chair …": the paragraph's number is not a count
     if kind == "person":
         # Next to the question's own verb: "chaired by Mr. X", "Ms. Y moderated"; never just the first name.
         verb = re.match(r"\s*(?:who|by whom)\s+(?:was|were|is|are|did|has|had)?\s*(\w+)", question, re.IGNORECASE)

@@ -39,3 +39,13 @@ def content_words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     return str(STEMMER.stemWord(word))
+
+
+# A list item's or paragraph's number ("b.", "4.", "(iv)"): it opens a sentence, and is no answer to "how many".
+ITEM_MARKER = re.compile(r"\(?(?:[a-zA-Z]|\d{1,3}|[ivxIVX]{1,4})[.)]")
+_LEADING_MARKER = re.compile(rf"^\s*{ITEM_MARKER.pattern}(?=\s)")
+
+
+def unmarked(sentence: str) -> str:
+    """The sentence with its leading item number blanked out (same length, so offsets still hold)."""
+    return _LEADING_MARKER.sub(lambda m: " " * len(m.group(0)), sentence, count=1)

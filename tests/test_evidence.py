@@ -106,3 +106,10 @@ def test_the_first_word_of_each_sentence_of_a_question_is_grammar_not_a_name():
     terms = query_terms("What were the chair's five reflections at Roundtable 4? Just the headings. IOM too?")
     assert "just" not in terms.names and "what" not in terms.names
     assert "iom" in terms.names  # an acronym stays a name wherever it stands
+
+
+def test_a_paragraph_number_is_not_the_count_a_how_many_question_asks_for():
+    question = "How many workers lack health insurance?"
+    terms = query_terms(question)
+    assert not gives_required_type(read_question(question).required, "3. Many workers lack health insurance.", terms)
+    assert gives_required_type(read_question(question).required, "3. Some 400 workers lack health insurance.", terms)
