@@ -187,8 +187,8 @@ def _select(
         if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]
-        elif not covers and sentence.score >= best.score - 0.05:
-            chosen.append(sentence)
+        elif not covers and sentence.score >= best.score - 0.05 and len(question.parts) == 1:
+            chosen.append(sentence)  # a question in parts keeps the room for a quote per part (_per_part)
     return chosen, missing
 
 
@@ -284,6 +284,8 @@ def compose(
     chosen, missing = _select(sentences, asked, settings)
     if len(asked.parts) > 1:
         chosen = _per_part(sentences, chosen, asked, embedder, settings)
+        # A part's quote may hold the specific the first quote lacks ("2019" beside a 2021 passage).
+        missing = [m for m in missing if all(m in missing_terms(asked.terms, context_text(s.hit.chunk)) for s in chosen)]
     kind_missing = not asked.several_parts and not gives_required_type(asked.required, chosen[0].text, asked.terms)
     lead = chosen[0]
     short = _short_answer(asked, lead, documents)
