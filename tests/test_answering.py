@@ -364,3 +364,28 @@ def test_a_list_item_number_opens_its_sentence_and_never_ends_the_one_before():
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Four Committees were formed:", "a. Committee on Chairs, led by France.", "b. Committee on Reforms.",
         "4. The Chair spoke."]
+
+
+def test_a_question_in_two_parts_keeps_a_quote_slot_for_its_second_part():
+    import numpy as np
+
+    from rag.answering import _select, _Sentence
+    from rag.question import read_question
+    from rag.settings import AnsweringSettings
+    from rag.types import Chunk, Hit
+
+    def sentence(index: int, text: str, score: float) -> _Sentence:
+        chunk = Chunk(f"c{index}", "r.txt", index, "body", text, 100 * index, 100 * index + len(text),
+                      title="Summary report", date="2021-11-18")
+        return _Sentence(Hit(chunk, 0.5, index), chunk.start, chunk.end, text, score, np.zeros(384, np.float32))
+
+    best = sentence(1, "The meeting welcomed Senegal as the incoming GFMD co-Chair.", 0.80)
+    near = [sentence(2, "In February the Troika co-chaired the GFMD meetings.", 0.78),
+            sentence(3, "A committee on reforms was co-chaired by Canada.", 0.77)]
+    two_parts = read_question("Which country was welcomed as co-Chair in 2021, and who chaired the reforms?")
+    chosen, _ = _select([best, *near], two_parts, AnsweringSettings())
+    assert chosen == [best]  # the other slots wait for the parts' own best sentences
+    joined = read_question("Which country was welcomed as co-Chair of the GFMD, in 2021?")
+    assert len(joined.parts) == 1 and joined.joined
+    chosen, _ = _select([best, *near], joined, AnsweringSettings())
+    assert [s.text for s in chosen] == [best.text, near[0].text, near[1].text]
