@@ -285,7 +285,8 @@ def compose(
     if len(asked.parts) > 1:
         chosen = _per_part(sentences, chosen, asked, embedder, settings)
         # A part's quote may hold the specific the first quote lacks ("2019" beside a 2021 passage).
-        missing = [m for m in missing if all(m in missing_terms(asked.terms, context_text(s.hit.chunk)) for s in chosen)]
+        missing = [m for m in missing
+                   if all(m in missing_terms(asked.terms, context_text(s.hit.chunk)) for s in chosen)]
     kind_missing = not asked.several_parts and not gives_required_type(asked.required, chosen[0].text, asked.terms)
     lead = chosen[0]
     short = _short_answer(asked, lead, documents)

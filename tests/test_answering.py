@@ -360,7 +360,8 @@ def test_a_sentence_spelling_out_the_quoted_one_runs_on_with_it():
 
 
 def test_a_list_item_number_opens_its_sentence_and_never_ends_the_one_before():
-    text = "Four Committees were formed:\n\na. Committee on Chairs, led by France.\n\nb. Committee on Reforms.\n\n4. The Chair spoke."
+    text = ("Four Committees were formed:\n\na. Committee on Chairs, led by France.\n\nb. Committee on Reforms.\n\n"
+            "4. The Chair spoke.")
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Four Committees were formed:", "a. Committee on Chairs, led by France.", "b. Committee on Reforms.",
         "4. The Chair spoke."]
