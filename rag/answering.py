@@ -15,7 +15,7 @@ from .grounding import place_year, sentence_spans, short_title, verify_quote
 from .question import Question, read_question
 from .settings import AnsweringSettings
 from .spans import short_span
-from .text import content_words, stem
+from .text import ITEM_MARKER, content_words, stem
 from .types import Answer, Answerability, Chunk, Citation, Document, Hit, Quote
 
 # The precomputed vectors of a passage's sentences, by (start, end) in its document.
@@ -214,6 +214,9 @@ def _widen(sentence: _Sentence, scores: dict[tuple[str, int], float], budget: in
         pick = max(options, key=lambda i: scores.get((chunk.doc, spans[i][0]), -1.0))
         first, last = min(first, pick), max(last, pick)
     last = _enumeration_end(chunk, spans, counts, free, first, last, 2 * budget)
+    # A quote never ends on the number of an item it does not hold ("… discontinued. b.").
+    while last > first and ITEM_MARKER.fullmatch(_text_of(chunk, spans[last])):
+        last -= 1
     start, end = spans[first][0], spans[last][1]
     return _Sentence(sentence.hit, start, end, chunk.text[start - chunk.start : end - chunk.start], sentence.score,
                      sentence.vector)
@@ -227,6 +230,10 @@ _NEXT_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|[-•–]\s|(?:se
 # A sentence that spells out the one before: "…the architecture to govern labor mobility. This includes …".
 _ELABORATION = re.compile(r"^\s*(?:This|These|They|Such measures|Such steps)\s+(?:includes?|included|involves?|"
                           r"comprises?|consists?|cover(?:s|ed)?|are|were)\b")
+
+
+def _text_of(chunk: Chunk, span: tuple[int, int]) -> str:
+    return chunk.text[span[0] - chunk.start : span[1] - chunk.start]
 
 
 def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[int], free: list[bool], first: int,

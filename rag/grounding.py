@@ -43,14 +43,11 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
         candidate = text[begin : match.start() + 1].rstrip()
         if _ABBREVIATIONS.search(candidate.rstrip("”’\")]")):
             continue
-        if ITEM_MARKER.fullmatch(candidate.rsplit("\n", 1)[-1].strip()):
-            # An item's number ("b.") opens its sentence; on a new line, the sentence before ends at that line.
-            if "\n" in candidate:
-                cut = begin + candidate.rindex("\n")
-                spans.append((begin, cut))
-                begin = cut
-            continue
         cut = match.start() + len(match.group(0).rstrip())
+        if "\n" in candidate and ITEM_MARKER.fullmatch(candidate.rsplit("\n", 1)[-1].strip()):
+            # An item's number ("b.") on a new line is a span of its own, not the end of the sentence before.
+            spans.append((begin, begin + candidate.rindex("\n")))
+            begin += candidate.rindex("\n")
         spans.append((begin, cut))
         begin = match.end()
     spans.append((begin, len(text)))

@@ -359,12 +359,17 @@ def test_a_sentence_spelling_out_the_quoted_one_runs_on_with_it():
     assert "fees" not in widened.text
 
 
-def test_a_list_item_number_opens_its_sentence_and_never_ends_the_one_before():
-    text = ("Four Committees were formed:\n\na. Committee on Chairs, led by France.\n\nb. Committee on Reforms.\n\n"
-            "4. The Chair spoke.")
+def test_an_item_number_on_a_new_line_never_ends_the_sentence_before_nor_a_quote():
+    from rag.answering import _widen
+
+    text = ("Four Committees were formed:\n\na. Committee on Chairs, led by France: none was found.\n\n"
+            "b. Committee on Reforms, led by Canada.")
     assert [text[s:e] for s, e in sentence_spans(text)] == [
-        "Four Committees were formed:", "a. Committee on Chairs, led by France.", "b. Committee on Reforms.",
-        "4. The Chair spoke."]
+        "Four Committees were formed:", "a.", "Committee on Chairs, led by France: none was found.", "b.",
+        "Committee on Reforms, led by Canada."]
+    lead = _sentence_of(text, "Committee on Chairs, led by France: none was found.")
+    widened = _widen(lead, {}, budget=11)  # room for "b." but not for the item after it
+    assert widened.text.endswith("none was found.")
 
 
 def test_a_question_in_two_parts_keeps_a_quote_slot_for_its_second_part():
