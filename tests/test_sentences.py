@@ -64,3 +64,12 @@ def test_an_unchanged_corpus_is_rebuilt_without_embedding_a_sentence(tiny_corpus
     ingest(tiny_corpus_settings, counting)
     assert "The secretariat received eleven new submissions in March." in counting.texts
     assert not any("Bangkok" in text for text in counting.texts)  # the other files' sentences were reused
+
+
+def test_texts_embedded_together_come_back_in_their_own_order(embedder):
+    # The embedder sorts texts by length so that a batch holds texts of like length; rows must still match.
+    texts = ["A long sentence about fair recruitment of migrant workers in the Gulf region.", "Short.",
+             "Return and reintegration.", "Skills partnerships between countries of origin and destination."]
+    together = embedder.encode(texts)
+    for text, row in zip(texts, together, strict=True):
+        assert float(row @ embedder.encode([text])[0]) > 0.9999
