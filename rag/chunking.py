@@ -42,6 +42,10 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
     for paragraph in document.paragraphs:
         # A heading alone answers nothing; its words reach search through each chunk's section. Nor does a
         # paragraph of bare web addresses (a PDF page's link list): behind its header it would match any question.
+        # A heading that is a whole sentence ("Question 2: How can the GCM … and the latest Report of the
+        # Secretary General on Migration?") says something, and is a passage as well as its section's name.
+        if paragraph.kind == "heading" and _is_sentence(paragraph.text):
+            paragraph = replace(paragraph, kind="body")
         if paragraph.kind == "heading" or not paragraph.text.strip() or (
                 paragraph.kind == "body" and is_bare_url(paragraph.text)):
             continue
@@ -53,6 +57,13 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
                 chunks.append(_make_chunk(document, paragraph, piece_start, piece_end,
                                           document.text[lead[0] : lead[1]] if lead else ""))
     return chunks + blocks
+
+
+def _is_sentence(text: str) -> bool:
+    return len(text.split()) >= _SENTENCE_WORDS and text.rstrip().endswith(("?", ".", "!"))
+
+
+_SENTENCE_WORDS = 12
 
 
 def _is_item(paragraph: Paragraph) -> bool:

@@ -95,3 +95,15 @@ def test_a_list_ends_where_its_numbering_changes():
     assert len(chair) == 1 and chair[0].lead == ""  # the next numbered paragraph, not a fifth item
     block = [c for c in chunks if c.text.startswith("The report made") and "Monitor return." in c.text]
     assert len(block) == 1 and "The Chair" not in block[0].text
+
+
+def test_a_heading_that_is_a_whole_sentence_is_also_a_passage_but_a_title_is_not():
+    text = ("# Report\n\n## Question 2: How can the GCM advance the recommendations affirmed in the Sutherland Report "
+            "and the New York Declaration?\n\nParticipants stressed regional cooperation.\n\n"
+            "## Stocktaking on IMRF Roundtable 1: GCM Objectives 2, 5, 6, 12 and 18\n\nThe Chair opened it.\n")
+    chunks = _chunks(text)
+    question = [c for c in chunks if c.text.startswith("Question 2:")]
+    assert len(question) == 1 and question[0].kind == "body"
+    assert not [c for c in chunks if c.text.startswith("Stocktaking")]  # a title stays only a section name
+    under = next(c for c in chunks if c.text.startswith("Participants"))
+    assert any(s.startswith("Question 2:") for s in under.section)
