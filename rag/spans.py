@@ -73,17 +73,27 @@ def _near(span: tuple[int, int], cues: list[tuple[int, int]], reach: int = 40) -
     return min(gaps) if gaps else None
 
 
+_CONJUNCT_WORDS = 3
+
+
 def counted_noun(question: str) -> str | None:
-    """The noun a "how many" question counts ("Member States"), if it names one."""
-    counted = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
+    """The noun phrase a "how many" question counts ("Member States", "Latin American and Caribbean states and
+    associate members"), if it names one: up to three words, then as many more after each "and" / "or", to a
+    function word."""
+    counted = re.search(r"\bhow many\s+", question, re.IGNORECASE)
     if not counted:
         return None
-    words = []
-    for word in counted.group(1).split():  # the noun phrase ends at a function word: "states and ..."
-        if word.lower() in _PHRASE_END or word.lower() in STOPWORDS:
+    end, taken = counted.end(), 0
+    for word in re.finditer(r"[\w'’-]+", question[counted.end():]):
+        lower = word.group(0).lower()
+        if lower in ("and", "or") and taken:
+            taken = 0  # a coordinated noun: "… states and associate members"
+            continue
+        if lower in _PHRASE_END or lower in STOPWORDS or taken == _CONJUNCT_WORDS:
             break
-        words.append(word)
-    return " ".join(words) if words and _stems(" ".join(words)) else None
+        end, taken = counted.end() + word.end(), taken + 1
+    phrase = question[counted.end() : end].strip()
+    return phrase if phrase and _stems(phrase) else None
 
 
 def short_span(kind: str | None, question: str, terms: QueryTerms, sentence: str) -> tuple[int, int] | None:
@@ -111,8 +121,11 @@ def short_span(kind: str | None, question: str, terms: QueryTerms, sentence: str
         return None
     if kind == "number":
         # "How many Member States …": the quantity of that noun, not the first number in the sentence.
-        counted = re.search(r"\bhow (?:many|much)\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
-        noun = _stems(counted.group(1)) if counted else set()
+        counted = counted_noun(question)
+        if counted is None:  # "how much …": the three words after it
+            much = re.search(r"\bhow much\s+((?:[\w'’-]+\s*){1,3})", question, re.IGNORECASE)
+            counted = much.group(1) if much else ""
+        noun = _stems(counted)
         scored = [(len(_stems(sentence[a:b]) & noun), -a, (a, b)) for a, b in _quantities(sentence, terms)]
         scored = [s for s in scored if s[0] > 0]
         return max(scored)[2] if scored else None

@@ -66,8 +66,17 @@ def test_a_date_is_not_cued_by_the_questions_function_words():
     assert _span("When will the Forum meet?", sentence) == "January 2021"
 
 
-def test_the_counted_noun_ends_at_a_function_word():
+def test_the_counted_noun_runs_through_and_to_a_function_word():
     from rag.spans import counted_noun
 
-    assert counted_noun("How many Latin American and Caribbean states signed the declaration?") == "Latin American"
+    assert counted_noun("How many Latin American and Caribbean states signed the declaration?") == (
+        "Latin American and Caribbean states signed")
     assert counted_noun("How many delegates attended the Bangkok workshop?") == "delegates attended"
+    assert counted_noun("How many seasonal agricultural workers lack health insurance?") == (
+        "seasonal agricultural workers")  # three words, unless "and" / "or" joins another noun
+
+
+def test_a_count_of_one_of_the_coordinated_nouns_answers():
+    sentence = "Official representatives from 38 member countries and associate members of ECLAC signed it."
+    assert _span("How many Latin American and Caribbean states and associate members signed the consensus?",
+                 sentence) == "38 member countries"
