@@ -241,12 +241,10 @@ def _enumeration_end(chunk: Chunk, spans: list[tuple[int, int]], counts: list[in
     """A quote that announces a list ("…four outcomes: 1) …") runs on through the list's items in its passage,
     up to `cap` words: a lead-in or a first item alone does not answer "what were the outcomes". An item
     that ends in a semicolon ("…; and") says another follows."""
-    def text(i: int) -> str:
-        return chunk.text[spans[i][0] - chunk.start : spans[i][1] - chunk.start]
-
     while last + 1 < len(spans) and free[last + 1] and sum(counts[first : last + 2]) <= cap:
-        if not (text(last).rstrip().endswith((":", ";", "; and", "; or")) or _NEXT_ITEM.match(text(last + 1))
-                or _ELABORATION.match(text(last + 1))):
+        following = _text_of(chunk, spans[last + 1])
+        if not (_text_of(chunk, spans[last]).rstrip().endswith((":", ";", "; and", "; or"))
+                or _NEXT_ITEM.match(following) or _ELABORATION.match(following)):
             break
         last += 1
     return last

