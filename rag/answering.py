@@ -187,7 +187,8 @@ def _select(
         if covers and in_kind and sentence.score >= max(settings.min_sentence_score, best.score - 0.2):
             chosen.append(sentence)
             missing = [m for m in missing if m not in covers]
-        elif not covers and sentence.score >= best.score - 0.05 and len(question.parts) == 1:
+        elif not covers and len(question.parts) == 1 and sentence.score >= best.score - (
+                _SAME_MARGIN if same else 0.05):
             chosen.append(sentence)  # a question in parts keeps the room for a quote per part (_per_part)
     return chosen, missing
 
