@@ -9,13 +9,17 @@ from .evaluation import HEADLINE, EvalRun, compare, run_to_json
 
 _TABLE_METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "ndcg@10", "citation_precision",
                   "citation_recall", "verbatim_rate", "answer_correct", "unanswerable_declined",
-                  "answerable_declined", "abstention_precision", "abstention_accuracy")
+                  "answerable_declined", "abstention_precision", "abstention_accuracy", "answer_words_p50",
+                  "quoted_words_p50")
 
 
 def metrics_table(runs: list[EvalRun], metrics: tuple[str, ...] = _TABLE_METRICS) -> str:
     head = "| metric | " + " | ".join(r.config for r in runs) + " |"
     rule = "|---|" + "---:|" * len(runs)
-    rows = [f"| {m} | " + " | ".join(f"{r.metrics.get(m, 0.0):.3f}" for r in runs) + " |" for m in metrics]
+    def cell(m: str, value: float) -> str:
+        return f"{value:.1f}" if m.endswith("words_p50") else f"{value:.3f}"
+
+    rows = [f"| {m} | " + " | ".join(cell(m, r.metrics.get(m, 0.0)) for r in runs) + " |" for m in metrics]
     return "\n".join([head, rule, *rows])
 
 

@@ -202,6 +202,9 @@ def _mean(values: Iterable[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+_QUOTED = re.compile(r"“(.*?)”", re.DOTALL)
+
+
 def summarise(results: list[ItemResult]) -> dict[str, float]:
     answerable = [r for r in results if r.answerable and r.evidence_total]
     unanswerable = [r for r in results if not r.answerable]
@@ -230,6 +233,11 @@ def summarise(results: list[ItemResult]) -> dict[str, float]:
     # Short spans: how often a correct answer gets one, and how often a given span holds the gold answer.
     m["short_answer_rate"] = _mean(r.short is not None for r in results if r.correct)
     m["short_answer_correct"] = _mean(r.short_correct for r in results if r.short is not None and r.answerable)
+    # Length of what a reader reads for an answer given to an answerable question: the whole text, and its quotes.
+    given = [r.answer for r in results if r.answerable and not r.abstained]
+    m["answer_words_p50"] = statistics.median(len(a.split()) for a in given) if given else 0.0
+    m["quoted_words_p50"] = statistics.median(
+        sum(len(q.split()) for q in _QUOTED.findall(a)) for a in given) if given else 0.0
     stages = sorted({s for r in results for s in r.timings_ms})
     for stage in stages:
         values = [r.timings_ms[stage] for r in results if stage in r.timings_ms]

@@ -66,13 +66,6 @@ def place_year(chunk: Chunk) -> str:
     return ", ".join(p for p in (chunk.place, (chunk.date or "")[:4]) if p)
 
 
-def short_title(title: str) -> str:
-    """A report title up to its first comma or colon ("Thematic Recollection 2007-2017"), for attributions in
-    running text; the citation keeps the full title."""
-    head = re.split(r",\s|:\s|\s\(", title, maxsplit=1)[0].strip()
-    return head if len(head.split()) >= 2 else title
-
-
 def citation_label(chunk: Chunk) -> str:
     """Human citation: report title (place, date), section, paragraph number, page."""
     where = ", ".join(p for p in (chunk.place, chunk.date) if p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import GroundingError, QuestionError
-from rag.grounding import sentence_spans, verify_quote
+from rag.grounding import citation_label, sentence_spans, verify_quote
 from rag.retrieval import Filters
 
 
@@ -40,6 +40,17 @@ def test_an_answerable_question_is_answered_with_the_right_citation(tiny_assista
         assert document.text[c.quote.start : c.quote.end] == c.quote.text
         assert c.chunk.start <= c.quote.start < c.quote.end <= c.chunk.end
         assert f"“{c.quote.text}” [{c.n}]" in answer.text
+
+
+def test_the_answer_text_is_its_quotes_and_markers_and_the_report_is_named_in_the_citation(tiny_assistant):
+    answer = tiny_assistant.ask("Who chaired the Bangkok workshop?")
+    assert not answer.abstained
+    assert answer.short is not None
+    assert answer.text.splitlines() == [f"Short answer: “{answer.short.text}” [1]",
+                                        *(f"“{c.quote.text}” [{c.n}]" for c in answer.citations)]
+    title = answer.citations[0].chunk.title
+    assert title and title not in answer.text
+    assert title in citation_label(answer.citations[0].chunk)
 
 
 def test_an_off_corpus_question_is_declined_with_the_nearest_passages(tiny_assistant):

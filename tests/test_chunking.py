@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rag.catalog import CatalogEntry
 from rag.chunking import chunk_document, embedding_text
-from rag.grounding import short_title
 from rag.paragraphs import build_document
 from rag.settings import ChunkingSettings
 from rag.types import RawDocument, RawPage, ReportMeta
@@ -67,14 +66,6 @@ def test_the_embedded_text_leads_with_report_place_year_and_section():
     head = embedding_text(chunk).split("\n")[0]
     assert head == "Report of the 2019 workshop (Geneva, 2019) > Introduction"
     assert embedding_text(chunk).endswith(chunk.text)
-
-
-def test_an_attribution_names_a_report_by_its_title_up_to_the_first_comma_or_colon():
-    assert short_title("Thematic Recollection 2007-2017, prepared by the GFMD for the GCM") == \
-        "Thematic Recollection 2007-2017"
-    assert short_title("Summary of the session on Cluster 3: International cooperation") == \
-        "Summary of the session on Cluster 3"
-    assert short_title("Annual report") == "Annual report"
 
 
 def test_a_paragraph_of_bare_web_addresses_is_no_passage_but_a_sentence_citing_one_is():

@@ -14,8 +14,10 @@ from rag.evaluation import (
     evaluate,
     evidence_in,
     gate,
+    ItemResult,
     load_gold,
     seed_names,
+    summarise,
 )
 from rag.pipeline import Assistant
 from rag.retrieval import Retriever
@@ -100,6 +102,25 @@ def test_the_pipeline_scores_well_on_a_tiny_gold_set(tiny_assistant, gold_file):
     assert m["unanswerable_declined"] == 1.0
     assert m["abstention_accuracy"] == 1.0
     assert m["latency_total_p50_ms"] > 0
+
+
+def _given(id_: str, answer: str, answerable: bool = True, abstained: bool = False) -> ItemResult:
+    return ItemResult(id=id_, question="q", answerable=answerable, abstained=abstained, correct=False,
+                      first_relevant_rank=None, relevant_ranks=(), citations=0, citations_supported=0,
+                      citations_verbatim=0, evidence_cited=0, evidence_total=1, timings_ms={}, answer=answer,
+                      retrieved=(), expected=())
+
+
+def test_answer_length_is_the_median_of_answers_given_to_answerable_questions_and_of_their_quotes():
+    m = summarise([
+        _given("a", "Short answer: “87 delegates” [1]\n“In all, 87 delegates came.” [1]"),  # 11 words, 7 quoted
+        _given("b", "“One two three four five six seven eight nine ten eleven twelve.” [1]"),  # 13 words, 12 quoted
+        _given("c", "“Four words quoted here.” [1]\n“And three more.” [2]"),  # 9 words, 7 quoted
+        _given("d", "The reports do not answer this: " + "word " * 40, abstained=True),  # a decline: not counted
+        _given("e", "“" + "word " * 40 + "” [1]", answerable=False),  # an unanswerable item: not counted
+    ])
+    assert m["answer_words_p50"] == 11
+    assert m["quoted_words_p50"] == 7
 
 
 class _BrokenRetriever(Retriever):
