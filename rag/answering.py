@@ -13,6 +13,7 @@ from .embedding import Embedder
 from .evidence import QueryTerms, answer_type_bonus, context_text, focus_stems, gives_required_type, missing_terms
 from .grounding import sentence_spans, verify_quote
 from .question import Question, read_question
+from .sentences import quotable
 from .settings import AnsweringSettings
 from .spans import short_span
 from .text import ITEM_MARKER, content_words, stem
@@ -22,7 +23,6 @@ from .types import Answer, Answerability, Chunk, Citation, Document, Hit, Quote
 SentenceVectors = Callable[[Chunk], dict[tuple[int, int], np.ndarray]]
 
 _PASSAGES_READ = 5
-_MIN_SENTENCE_WORDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +57,6 @@ def _reference_penalty(hit: Hit, text: str) -> float:
     return penalty + (0.2 if _URL.search(text) else 0.0)
 
 
-_TITLE_WORDS = 14
-
-
-def _is_title(text: str, chunk: Chunk) -> bool:
-    """A heading, agenda line or objective title set as its own paragraph ("(5) Portability of social security
-    entitlements and earned benefits"): short, and no sentence ends in it. It tells what the text under it
-    is about, not an answer; such lines still reach search through the sections of the passages below."""
-    return (chunk.kind in ("body", "list") and len(text.split()) <= _TITLE_WORDS
-            and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
-
-
 def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: SentenceVectors,
                 answer_weight: float) -> list[_Sentence]:
     spans: list[tuple[Hit, int, int, str]] = []
@@ -79,7 +68,7 @@ def _candidates(question: Question, hits: list[Hit], embedder: Embedder, known: 
         stored = known(chunk)
         for start, end in sentence_spans(chunk.text, chunk.start):
             text = chunk.text[start - chunk.start : end - chunk.start]
-            if (len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table") and not _is_title(text, chunk):
+            if quotable(chunk, text):
                 spans.append((hit, start, end, text))
                 vectors.append(stored.get((start, end)))
     if not spans:

@@ -7,6 +7,7 @@ stored as float16 (cosines move by < 1e-3) beside the passage vectors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,9 +19,38 @@ from .types import Chunk, Document
 Encode = Callable[[Sequence[str]], np.ndarray]
 
 
+_MIN_SENTENCE_WORDS = 4
+_TITLE_WORDS = 14
+
+
+def _is_title(text: str, chunk: Chunk) -> bool:
+    """A heading, agenda line or objective title set as its own paragraph ("(5) Portability of social security
+    entitlements and earned benefits"): short, and no sentence ends in it. It tells what the text under it
+    is about, not an answer; such lines still reach search through the sections of the passages below."""
+    return (chunk.kind in ("body", "list") and len(text.split()) <= _TITLE_WORDS
+            and text == chunk.text.strip() and not re.search(r"[.;:!?…][”’\")\]]*$", text))
+
+
+def embedded(chunk: Chunk, text: str) -> bool:
+    """Whether the build holds a vector for this sentence of the passage: four words or more (any cell of a
+    table). A title line is kept: answering never quotes it, but it is often what a passage's closest sentence
+    to the question is ("Objectives 5, 6 and 23")."""
+    return chunk.kind != "heading" and (len(text.split()) >= _MIN_SENTENCE_WORDS or chunk.kind == "table")
+
+
+def quotable(chunk: Chunk, text: str) -> bool:
+    """Whether answering may quote this sentence of the passage: one with a vector that is no title line."""
+    return embedded(chunk, text) and not _is_title(text, chunk)
+
+
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, int, str]]:
     """(start, end, text) of each sentence of a passage, offsets into its document."""
     return [(a, b, chunk.text[a - chunk.start : b - chunk.start]) for a, b in sentence_spans(chunk.text, chunk.start)]
+
+
+def embedded_sentences(chunk: Chunk) -> list[tuple[int, int, str]]:
+    """The sentences the build holds vectors for (none of a heading)."""
+    return [s for s in chunk_sentences(chunk) if embedded(chunk, s[2])]
 
 
 @dataclass(frozen=True)
@@ -55,15 +85,16 @@ class SentenceTable:
 def build_table(
     chunks: Sequence[Chunk], encode: Encode, dimension: int, reuse: dict[str, np.ndarray] | None = None
 ) -> SentenceTable:
-    """Embed each distinct sentence once (or take its vector from `reuse`, keyed by text)."""
+    """Embed each distinct sentence once (or take its vector from `reuse`, keyed by text). Fragments
+    ("Thank you all.", a bare "b.", under four words) are left out: answering never scores them (10% of the
+    sentences of the bundled corpus)."""
     rows: list[tuple[int, int, int]] = []
     texts: list[str] = []
     offsets = [0]
     for position, chunk in enumerate(chunks):
-        if chunk.kind != "heading":  # headings are never quoted
-            for start, end, text in chunk_sentences(chunk):
-                rows.append((position, start, end))
-                texts.append(text)
+        for start, end, text in embedded_sentences(chunk):
+            rows.append((position, start, end))
+            texts.append(text)
         offsets.append(len(rows))
     reuse = reuse or {}
     distinct = list(dict.fromkeys(t for t in texts if t not in reuse))

@@ -281,10 +281,10 @@ def test_a_question_about_a_list_as_a_whole_is_answered_with_its_lead_in_and_ite
     ("Concretely, the workshop aimed to:", False),
 ])
 def test_a_title_line_set_as_its_own_paragraph_is_never_quoted_as_an_answer(text, title):
-    from rag.answering import _is_title
+    from rag.sentences import quotable
     from rag.types import Chunk
 
-    assert _is_title(text, Chunk("c1", "r.txt", 0, "list", text, 0, len(text))) is title
+    assert quotable(Chunk("c1", "r.txt", 0, "list", text, 0, len(text)), text) is not title
 
 
 def test_a_two_part_question_answered_by_two_sentences_of_one_paragraph_quotes_both(tmp_path, embedder):

@@ -10,11 +10,11 @@ import pytest
 from rag.evaluation import (
     Evidence,
     GoldItem,
+    ItemResult,
     answer_correct,
     evaluate,
     evidence_in,
     gate,
-    ItemResult,
     load_gold,
     seed_names,
     summarise,

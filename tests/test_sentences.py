@@ -9,8 +9,9 @@ import numpy as np
 from rag import ingest
 from rag.embedding import Embedder
 from rag.pipeline import Assistant
-from rag.sentences import chunk_sentences
+from rag.sentences import build_table, chunk_sentences, embedded_sentences, quotable
 from rag.store_faiss import load_index
+from rag.types import Chunk
 
 
 class CountingEmbedder(Embedder):
@@ -26,14 +27,14 @@ class CountingEmbedder(Embedder):
         return super().encode(texts, progress)
 
 
-def test_the_build_holds_the_model_vector_of_every_sentence_of_every_passage(tiny_assistant, embedder):
+def test_the_build_holds_the_vector_of_every_sentence_of_four_words_or_more_of_every_passage(tiny_assistant, embedder):
     index = load_index(tiny_assistant.settings.paths.index)
     table = index.sentences
     assert table.passages == len(index.chunks)
     checked = 0
     for position, chunk in enumerate(index.chunks):
         stored = table.of(position)
-        expected = [] if chunk.kind == "heading" else chunk_sentences(chunk)
+        expected = embedded_sentences(chunk)
         assert sorted(stored) == sorted((start, end) for start, end, _ in expected)
         if expected:
             now = embedder.encode([text for _, _, text in expected])
@@ -73,3 +74,24 @@ def test_texts_embedded_together_come_back_in_their_own_order(embedder):
     together = embedder.encode(texts)
     for text, row in zip(texts, together, strict=True):
         assert float(row @ embedder.encode([text])[0]) > 0.9999
+
+
+def test_fragments_under_four_words_are_not_embedded_at_ingest_and_title_lines_are_but_are_never_quoted():
+    text = "The forum met twice. Thank you all. It adopted a plan on return and reintegration."
+    body = Chunk("c1", "r.txt", 0, "body", text, 0, len(text))
+    title = "(5) Portability of social security entitlements"
+    heading_like = Chunk("c2", "r.txt", 1, "list", title, 100, 100 + len(title))
+    embedded: list[str] = []
+
+    def encode(texts):
+        embedded.extend(texts)
+        return np.ones((len(texts), 4), np.float32) / 2
+
+    table = build_table([body, heading_like], encode, 4)
+    assert [t for _, _, t in chunk_sentences(body)] == [
+        "The forum met twice.", "Thank you all.", "It adopted a plan on return and reintegration."]
+    assert sorted(table.of(0)) == [(0, 20), (36, len(text))]
+    assert sorted(table.of(1)) == [(100, 100 + len(title))]  # a passage's closest line to a question, often
+    assert embedded == ["The forum met twice.", "It adopted a plan on return and reintegration.", title]
+    assert not quotable(heading_like, title)
+    assert quotable(body, "The forum met twice.") and not quotable(body, "Thank you all.")
