@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .text import MONTH_NAMES, MONTHS, NUMBER_WORDS, PERSON_TITLES, STOPWORDS, content_words, stem, unmarked
 from .types import Chunk
@@ -106,7 +108,37 @@ def _name_present(name: str, context: str) -> bool:
     if name in context:
         return True
     # Demonyms and plurals: "Swedish" ~ "Sweden", "Filipinos" ~ "Philippines" is beyond this, by design.
-    return len(name) >= 6 and name[:5] in context
+    if len(name) >= 6 and name[:5] in context:
+        return True
+    return _misspelt(name, context)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=2048)
+def _long_words(context: str) -> dict[str, tuple[str, ...]]:
+    """The distinct words of seven letters or more of a passage's context, by first letter."""
+    found: dict[str, set[str]] = {}
+    for word in _WORD.findall(context):
+        if len(word) >= 7:
+            found.setdefault(word[0], set()).add(word)
+    return {initial: tuple(words) for initial, words in found.items()}
+
+
+@lru_cache(maxsize=4096)
+def _misspelt(name: str, context: str) -> bool:
+    """A long name typed with a slip ("Cheasepeake", "Petionvile", "Connectitcut"): a word of the passage as long
+    within one letter and nearly the same (difflib ratio >= 0.85). Only names of eight letters or more: shorter
+    names that close are often other names ("Austria" / "Australia")."""
+    if len(name) < 8:
+        return False
+    for word in _long_words(context).get(name[0], ()):
+        if abs(len(word) - len(name)) <= 1:
+            matcher = SequenceMatcher(None, name, word)
+            if matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85:
+                return True
+    return False
 
 
 def missing_terms(terms: QueryTerms, chunk_context: str) -> list[str]:

@@ -113,3 +113,13 @@ def test_a_paragraph_number_is_not_the_count_a_how_many_question_asks_for():
     terms = query_terms(question)
     assert not gives_required_type(read_question(question).required, "3. Many workers lack health insurance.", terms)
     assert gives_required_type(read_question(question).required, "3. Some 400 workers lack health insurance.", terms)
+
+
+@pytest.mark.parametrize(("question", "context", "missing"), [
+    ("What was the death rate of the Cheasepeake colony?", "the chesapeake colony lost half its settlers", []),
+    ("What caused the Petionvile school collapse?", "the pétionville school collapsed in 2008", []),
+    ("What did Switzerland pledge?", "swaziland pledged support", ["switzerland"]),  # two letters apart in length
+    ("What did the Nahr delegation say?", "the nahar delegation said", ["nahr"]),  # short names must match
+])
+def test_a_long_name_typed_with_a_slip_is_found_in_the_passage_but_another_name_is_not(question, context, missing):
+    assert missing_terms(query_terms(question), context) == missing
