@@ -128,9 +128,9 @@ def _long_words(context: str) -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=4096)
 def _misspelt(name: str, context: str) -> bool:
-    """A long name typed with a slip ("Cheasepeake", "Petionvile", "Connectitcut"): a word of the passage as long
-    within one letter and nearly the same (difflib ratio >= 0.85). Only names of eight letters or more: shorter
-    names that close are often other names ("Austria" / "Australia")."""
+    """A long name typed with a slip ("Cheasepeake", "Petionvile", "Connectitcut"): a word of the passage with
+    the same first letter, as long within one letter, and nearly the same (difflib ratio >= 0.85). Only names of
+    eight letters or more: shorter names that close are often other names ("Austria" / "Australia")."""
     if len(name) < 8:
         return False
     for word in _long_words(context).get(name[0], ()):
