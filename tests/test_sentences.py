@@ -39,7 +39,9 @@ def test_the_build_holds_the_vector_of_every_sentence_of_four_words_or_more_of_e
         if expected:
             now = embedder.encode([text for _, _, text in expected])
             got = np.stack([stored[(start, end)] for start, end, _ in expected])
-            assert np.all(np.sum(now * got, axis=1) > 0.999)  # float16 storage moves cosines by < 1e-3
+            # float16 storage moves cosines by < 1e-3; int8 activations are scaled per batch, so a sentence
+            # embedded alone (as here) moves by < 0.01 from the one embedded among others at ingest.
+            assert np.all(np.sum(now * got, axis=1) > 0.99)
             checked += len(expected)
     assert checked >= 10
 
@@ -72,8 +74,10 @@ def test_texts_embedded_together_come_back_in_their_own_order(embedder):
     texts = ["A long sentence about fair recruitment of migrant workers in the Gulf region.", "Short.",
              "Return and reintegration.", "Skills partnerships between countries of origin and destination."]
     together = embedder.encode(texts)
-    for text, row in zip(texts, together, strict=True):
-        assert float(row @ embedder.encode([text])[0]) > 0.9999
+    alone = np.stack([embedder.encode([text])[0] for text in texts])
+    similarity = together @ alone.T
+    assert similarity.argmax(axis=1).tolist() == [0, 1, 2, 3]
+    assert np.all(np.diag(similarity) > 0.99)  # int8 activations are scaled per batch: close, not identical
 
 
 def test_fragments_under_four_words_are_not_embedded_at_ingest_and_title_lines_are_but_are_never_quoted():
