@@ -58,11 +58,19 @@ def main(argv: list[str] | None = None) -> int:
                                check=False)
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     new = medians["working tree"]
+    # A round's versions run back to back, so the ratio within a round is less exposed to a neighbour's load than
+    # the ratio of medians; both are reported, with the spread of the per-round ratios.
+    per_round = {rev: [w / r for w, r in zip(seconds["working tree"], seconds[rev], strict=True)]
+                 for rev in args.against}
     report = {"corpus": str(args.corpus), "rounds": args.rounds, "seconds": seconds, "median_s": medians,
-              "ratio_working_tree_to": {rev: new / medians[rev] for rev in args.against}}
+              "ratio_working_tree_to": {rev: new / medians[rev] for rev in args.against},
+              "per_round_ratio": per_round,
+              "per_round_ratio_median": {rev: statistics.median(r) for rev, r in per_round.items()}}
     print()
     for rev in args.against:
-        print(f"working tree / {rev}: {new:.1f} / {medians[rev]:.1f} s = {new / medians[rev]:.2f}x")
+        ratios = per_round[rev]
+        print(f"working tree / {rev}: {new:.1f} / {medians[rev]:.1f} s = {new / medians[rev]:.2f}x; per round "
+              f"median {statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
