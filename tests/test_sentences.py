@@ -42,6 +42,8 @@ def test_the_build_holds_the_vector_of_every_sentence_of_four_words_or_more_of_e
             # float16 storage moves cosines by < 1e-3; int8 activations are scaled per batch, so a sentence
             # embedded alone (as here) moves by < 0.01 from the one embedded among others at ingest.
             assert np.all(np.sum(now * got, axis=1) > 0.99)
+            # ... and each stored vector is still closest to its own sentence among the passage's sentences.
+            assert (got @ now.T).argmax(axis=1).tolist() == list(range(len(expected)))
             checked += len(expected)
     assert checked >= 10
 
