@@ -29,7 +29,7 @@ class EmbeddingSettings:
     batch_size: int = 16  # on 2 cores, 16 pads less than 32 and runs 6-10% faster (eval/bench_ingest.py)
     threads: int = 0  # 0: let torch decide
     # "int8-qkv": int8 weights for the attention's query/key/value projections (~1.2x faster ingest, vectors
-    # within cosine 0.99 of float, evaluation unchanged); "none": float. Recorded in the build's model name.
+    # within cosine 0.99 of float, evaluation within a question or two); "none": float. Kept in the model name.
     quantize: str = "int8-qkv"
 
 
