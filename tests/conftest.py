@@ -27,6 +27,14 @@ def embedder() -> Embedder:
     return Embedder(Settings().embedding)
 
 
+@pytest.fixture(scope="session")
+def float_embedder() -> Embedder:
+    """The same model with every weight in float (embedding.quantize = "none")."""
+    from dataclasses import replace
+
+    return Embedder(replace(Settings().embedding, quantize="none"))
+
+
 def tiny_settings(root: Path) -> Settings:
     corpus = root / "corpus"
     if not corpus.exists():

@@ -24,11 +24,6 @@ QUERIES = ["Who should pay recruitment fees?", "When did the Friends of the Foru
            "How large are remittance flows?", "What do migrant children need?"]
 
 
-@pytest.fixture(scope="module")
-def float_embedder() -> Embedder:
-    return Embedder(replace(Settings().embedding, quantize="none"))
-
-
 def test_the_default_embedder_quantizes_and_says_so_in_its_name(embedder: Embedder) -> None:
     assert Settings().embedding.quantize == "int8-qkv"
     assert embedder.name == "all-MiniLM-L6-v2+int8-qkv"

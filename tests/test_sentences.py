@@ -71,7 +71,7 @@ def test_an_unchanged_corpus_is_rebuilt_without_embedding_a_sentence(tiny_corpus
     assert not any("Bangkok" in text for text in counting.texts)  # the other files' sentences were reused
 
 
-def test_texts_embedded_together_come_back_in_their_own_order(embedder):
+def test_texts_embedded_together_come_back_in_their_own_order(embedder, float_embedder):
     # The embedder sorts texts by length so that a batch holds texts of like length; rows must still match.
     texts = ["A long sentence about fair recruitment of migrant workers in the Gulf region.", "Short.",
              "Return and reintegration.", "Skills partnerships between countries of origin and destination."]
@@ -80,6 +80,10 @@ def test_texts_embedded_together_come_back_in_their_own_order(embedder):
     similarity = together @ alone.T
     assert similarity.argmax(axis=1).tolist() == [0, 1, 2, 3]
     assert np.all(np.diag(similarity) > 0.99)  # int8 activations are scaled per batch: close, not identical
+    # In float a text's vector does not depend on its batch at all.
+    full_together = float_embedder.encode(texts)
+    for text, row in zip(texts, full_together, strict=True):
+        assert float(row @ float_embedder.encode([text])[0]) > 0.9999
 
 
 def test_fragments_under_four_words_are_not_embedded_at_ingest_and_title_lines_are_but_are_never_quoted():
