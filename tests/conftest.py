@@ -74,6 +74,18 @@ def bundled_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedd
 
 
 @pytest.fixture(scope="session")
+def bundled_gold_run(bundled_assistant):
+    """Our gold set asked of the bundled corpus's FAISS build, once: the quality gate checks its figures and the
+    PostgreSQL comparison compares its own run with it (about 45 s of the suite each time it is asked)."""
+    from rag.evaluation import evaluate, load_gold
+
+    assistant = bundled_assistant
+    return evaluate(load_gold(Path(__file__).parent.parent / "eval" / "gold.jsonl"),
+                    lambda q, r: assistant.ask(q, k=10, retrieval=r), assistant.index.documents,
+                    assistant.settings.retrieval)
+
+
+@pytest.fixture(scope="session")
 def pg_server():
     """A real PostgreSQL 16 with pgvector on 127.0.0.1 for the whole run (tests/pg_support.py). Where none can
     start, every test that needs it fails with the reason: never a silent skip."""

@@ -97,7 +97,10 @@ def test_a_killed_build_leaves_the_previous_index_serving(tiny_corpus_settings, 
     assert current_build(settings.paths.index) == before
     index = load_index(settings.paths.index)
     assert all(c.doc != "big.txt" for c in index.chunks)
-    # and the next build cleans up whatever the killed one left behind
+    # and the next build cleans up whatever the killed one left behind (the file cut short: its 3,000 paragraphs
+    # were only there to keep the killed build busy, and would take a minute of embedding here)
+    big.write_text("\n\n".join(f"Paragraph {i} on migration governance, item {i * 7}." for i in range(30)),
+                   encoding="utf-8")
     report = ingest(settings, embedder)
     assert not list((Path(settings.paths.index) / "builds").glob(".tmp-*"))
     assert "big.txt" in {f.doc for f in report.files}
