@@ -76,7 +76,7 @@ def bundled_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedd
 @pytest.fixture(scope="session")
 def bundled_gold_run(bundled_assistant):
     """Our gold set asked of the bundled corpus's FAISS build, once: the quality gate checks its figures and the
-    PostgreSQL comparison compares its own run with it (about 45 s of the suite each time it is asked)."""
+    PostgreSQL comparison compares its own run with it (about 10 s each time it is asked)."""
     from rag.evaluation import evaluate, load_gold
 
     assistant = bundled_assistant

@@ -82,8 +82,12 @@ def test_a_killed_build_leaves_the_previous_index_serving(tiny_corpus_settings, 
     ingest(settings, embedder)
     before = current_build(settings.paths.index)
     big = settings.paths.corpus / "big.txt"
-    big.write_text("\n\n".join(f"Paragraph {i} on migration governance, item {i * 7}." for i in range(3000)),
-                   encoding="utf-8")
+
+    def fill(paragraphs: int) -> None:
+        big.write_text("\n\n".join(f"Paragraph {i} on migration governance, item {i * 7}." for i in range(paragraphs)),
+                       encoding="utf-8")
+
+    fill(3000)
     env = {**os.environ, "RAG_PATHS_INDEX": str(settings.paths.index), "RAG_PATHS_CORPUS": str(settings.paths.corpus)}
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest"], env=env,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -99,8 +103,7 @@ def test_a_killed_build_leaves_the_previous_index_serving(tiny_corpus_settings, 
     assert all(c.doc != "big.txt" for c in index.chunks)
     # and the next build cleans up whatever the killed one left behind (the file cut short: its 3,000 paragraphs
     # were only there to keep the killed build busy, and would take a minute of embedding here)
-    big.write_text("\n\n".join(f"Paragraph {i} on migration governance, item {i * 7}." for i in range(30)),
-                   encoding="utf-8")
+    fill(30)
     report = ingest(settings, embedder)
     assert not list((Path(settings.paths.index) / "builds").glob(".tmp-*"))
     assert "big.txt" in {f.doc for f in report.files}
